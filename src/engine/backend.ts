@@ -1,0 +1,89 @@
+import { tf } from './tf';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmUnsortedSegmentSum } from './kernels/unsorted-segment-sum-wasm';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** Browser order: fastest first. Node has no WebGPU/WebGL for tfjs here, wasm is its fast one. */
+export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export const NODE_BACKEND_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** e.g. "google swiftshader" for WebGPU, the GL renderer for WebGL, "wasm simd threads=2". */
+  adapter: string;
+  /** Backends tried before this one and why each failed. */
+  fallbacks: Array<{ backend: BackendName; reason: string }>;
+}
+
+export interface InitBackendOptions {
+  order?: readonly BackendName[];
+  /** Where the tfjs wasm binaries are served from (folder URL or path, ending in "/"). */
+  wasmPaths?: string;
+}
+
+export function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+}
+
+async function registerWebgpu(): Promise<void> {
+  // Forward on the CPU for small tensors would break custom WGSL kernels that need GPU buffers.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+async function adapterDescription(name: BackendName): Promise<string> {
+  if (name === 'webgpu') {
+    const backend = tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } };
+    const info = backend.adapterInfo;
+    const parts = [info?.vendor, info?.architecture, info?.description].filter((p): p is string => !!p);
+    return parts.length > 0 ? parts.join(' ') : 'unknown WebGPU adapter';
+  }
+  if (name === 'webgl') {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (gl) {
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      if (ext) return String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL));
+      return String(gl.getParameter(gl.RENDERER));
+    }
+    return 'WebGL';
+  }
+  if (name === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    return `wasm${simd ? ' simd' : ''}${threads ? ' threads' : ''}`;
+  }
+  return 'plain JavaScript';
+}
+
+/**
+ * Picks the first backend in `order` that initialises, and says which one and on what adapter.
+ * Throws only if none works.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const order = options.order ?? (isNode() ? NODE_BACKEND_ORDER : BROWSER_BACKEND_ORDER);
+  if (options.wasmPaths) setWasmPaths(options.wasmPaths);
+  registerWasmUnsortedSegmentSum();
+  const fallbacks: BackendInfo['fallbacks'] = [];
+  for (const name of order) {
+    try {
+      if (name === 'webgpu') {
+        if (typeof navigator === 'undefined' || !('gpu' in navigator)) throw new Error('navigator.gpu is missing (no WebGPU in this browser)');
+        await registerWebgpu();
+      }
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+      await tf.ready();
+      return { backend: name, adapter: await adapterDescription(name), fallbacks };
+    } catch (error) {
+      fallbacks.push({ backend: name, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}
+
+/** Bytes tfjs holds on the current backend (GPU buffers on webgpu/webgl, heap on wasm/cpu). */
+export function backendBytes(): number {
+  return tf.memory().numBytes;
+}

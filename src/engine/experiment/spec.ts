@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
+import type { MethodName } from '../methods/types';
+
+/**
+ * An experiment: everything needed to replay a run, seed included. Versioned so that old
+ * links keep meaning what they meant. Several methods in one spec are trained side by side on
+ * the same data order, alternating step by step.
+ */
+export const SPEC_VERSION = 1;
+
+export interface MethodSpec {
+  name: MethodName;
+  /** Method options; validated and completed by the method's own schema. */
+  options: Record<string, unknown>;
+}
+
+const methodSpecSchema = z
+  .object({
+    name: z.enum(METHOD_NAMES as [MethodName, ...MethodName[]]),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** Learning rate per parameter group; groups a method does not have are ignored. */
+const lrSchema = z
+  .object({
+    model: z.number().positive().max(10),
+    head: z.number().positive().max(10),
+    prompt: z.number().positive().max(10),
+    lora: z.number().positive().max(10),
+  })
+  .strict();
+
+export const experimentSpecSchema = z
+  .object({
+    version: z.literal(SPEC_VERSION),
+    /** A built-in model id (e.g. "tiny-gpt2"), a folder or a URL in the HF layout. */
+    model: z.string().min(1).max(500),
+    task: z.string().min(1).max(64),
+    methods: z.array(methodSpecSchema).min(1).max(8),
+    optimizer: z
+      .object({
+        kind: z.enum(['adam', 'adamw']),
+        lr: lrSchema,
+        beta1: z.number().min(0).lt(1),
+        beta2: z.number().min(0).lt(1),
+        epsilon: z.number().positive().max(1),
+        weightDecay: z.number().min(0).max(1),
+        clipNorm: z.number().positive().nullable(),
+      })
+      .strict(),
+    schedule: z
+      .object({
+        kind: z.enum(['constant', 'linear', 'cosine']),
+        warmupSteps: z.number().int().min(0).max(100_000),
+      })
+      .strict(),
+    steps: z.number().int().min(1).max(1_000_000),
+    batchSize: z.number().int().min(1).max(512),
+    seqLen: z.number().int().min(2).max(4096),
+    seed: z.number().int().min(0).max(0xffffffff),
+    eval: z
+      .object({
+        /** Evaluate every N steps (and at the end); 0 = only at the end. */
+        every: z.number().int().min(0),
+        /** Cap on validation batches per evaluation (language modelling windows). */
+        maxBatches: z.number().int().min(1).max(10_000),
+      })
+      .strict(),
+    /** Report a step line every N steps. */
+    logEvery: z.number().int().min(1),
+  })
+  .strict();
+
+export type ExperimentSpec = z.infer<typeof experimentSpecSchema>;
+
+export const DEFAULT_SPEC: ExperimentSpec = {
+  version: SPEC_VERSION,
+  model: 'tiny-gpt2',
+  task: 'spam',
+  methods: [
+    { name: 'full', options: {} },
+    { name: 'prompt', options: {} },
+    { name: 'lora', options: {} },
+  ],
+  optimizer: {
+    kind: 'adamw',
+    // Per group: frozen-base methods tolerate (and need) larger steps than full fine-tuning.
+    lr: { model: 3e-4, head: 2e-3, prompt: 3e-2, lora: 2e-3 },
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0,
+    clipNorm: 1,
+  },
+  schedule: { kind: 'linear', warmupSteps: 5 },
+  steps: 60,
+  batchSize: 8,
+  seqLen: 64,
+  seed: 42,
+  eval: { every: 20, maxBatches: 8 },
+  logEvery: 1,
+};
+
+export class SpecError extends Error {
+  override name = 'SpecError';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges a partial spec over the defaults (objects merge, arrays and scalars replace). */
+function withDefaults(base: unknown, partial: unknown): unknown {
+  if (!isRecord(base) || !isRecord(partial)) return partial === undefined ? base : partial;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(partial)) out[key] = withDefaults(base[key], value);
+  return out;
+}
+
+/**
+ * Validates a (possibly partial) spec, fills defaults, and validates each method's options
+ * with its own schema. Errors name the field, e.g. `spec field "optimizer.lr.lora": …`.
+ */
+export function parseExperimentSpec(json: unknown): ExperimentSpec {
+  if (!isRecord(json)) throw new SpecError('spec must be a JSON object');
+  if (json.version !== undefined && json.version !== SPEC_VERSION) {
+    throw new SpecError(`spec field "version": ${JSON.stringify(json.version)} is not supported (this build reads version ${SPEC_VERSION})`);
+  }
+  const parsed = experimentSpecSchema.safeParse(withDefaults(DEFAULT_SPEC, json));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SpecError(`spec field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  const spec = parsed.data;
+  spec.methods = spec.methods.map((m, i) => {
+    try {
+      return { name: m.name, options: resolveMethodConfig(m.name, m.options) as Record<string, unknown> };
+    } catch (error) {
+      throw new SpecError(`spec field "methods.${i}.options": ${(error as Error).message}`);
+    }
+  });
+  return spec;
+}

@@ -1,0 +1,251 @@
+import { z } from 'zod';
+import { tf } from '../tf';
+import type { LinearSite, ModelShape } from '../models/hooks';
+import type { HostTensor } from '../io/safetensors';
+import { AdapterError, taskHeadParams, type MethodDefinition } from './types';
+import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
+import { maybeDropout } from '../models/layers';
+
+/** Roles LoRA can target; q/k/v are the thirds of GPT-2's fused c_attn. */
+export const LORA_TARGETS = ['q', 'k', 'v', 'attn_out', 'mlp_in', 'mlp_out'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+export interface LoraConfig {
+  /** Rank r. */
+  r: number;
+  /** lora_alpha: the update is scaled by alpha / r. */
+  alpha: number;
+  /** lora_dropout on the adapter's input. */
+  dropout: number;
+  targets: LoraTarget[];
+}
+
+export const loraSchema = z
+  .object({
+    r: z.number().int().min(1).max(1024),
+    alpha: z.number().positive().max(1e4),
+    dropout: z.number().min(0).max(0.9),
+    targets: z.array(z.enum(LORA_TARGETS)).min(1).refine((t) => new Set(t).size === t.length, 'targets must not repeat'),
+  })
+  .strict();
+
+/** (in, out) of one adapted matrix for each target role, per layer. */
+function targetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ role: LoraTarget; inF: number; outF: number }> {
+  const out: Array<{ role: LoraTarget; inF: number; outF: number }> = [];
+  for (const linear of model.linears) {
+    if (linear.fusedRoles) {
+      const partSize = linear.outFeatures / linear.fusedRoles.length;
+      for (const role of linear.fusedRoles) if ((targets as readonly string[]).includes(role)) out.push({ role: role as LoraTarget, inF: linear.inFeatures, outF: partSize });
+    } else if ((targets as readonly string[]).includes(linear.role)) {
+      out.push({ role: linear.role as LoraTarget, inF: linear.inFeatures, outF: linear.outFeatures });
+    }
+  }
+  return out;
+}
+
+/** One trained pair: ΔW (in [out, in] convention) = (alpha/r)·B·A. */
+interface LoraPair {
+  site: LinearSite;
+  role: LoraTarget;
+  /** Column range of the site's output this pair adapts (all of it unless fused). */
+  offset: number;
+  size: number;
+  a: tf.Variable; // [r, in]
+  b: tf.Variable; // [size, r]
+}
+
+/** PEFT module path (relative to GPT2LMHeadModel) of a site. */
+function peftModulePath(site: LinearSite): string {
+  return `base_model.model.transformer.${site.name}`;
+}
+
+const MODULE_SUFFIX: Record<string, string> = { qkv: 'attn.c_attn', attn_out: 'attn.c_proj', mlp_in: 'mlp.c_fc', mlp_out: 'mlp.c_proj' };
+
+/**
+ * LoRA (Hu et al. 2021) with Hugging Face PEFT's conventions: A Kaiming-uniform (a=√5, i.e.
+ * U(±1/√in)), B zeros, update scaled by alpha/r, dropout on the adapter input only.
+ *
+ * Saved in PEFT's layout: GPT-2's q/k/v live in one fused `c_attn`, which PEFT adapts as a
+ * whole; targets that are a subset of q/k/v are written exactly as one c_attn adapter of rank
+ * n·r whose B is block-diagonal (zeros for untargeted thirds), with rank_pattern/alpha_pattern
+ * keeping alpha/r unchanged. Loading splits it back and refuses a B whose zero blocks are not zero.
+ */
+export const loraMethod: MethodDefinition<LoraConfig> = {
+  name: 'lora',
+  title: 'LoRA',
+  summary: 'A low-rank update (alpha/r)·B·A is added to each targeted weight; A, B train.',
+  schema: loraSchema,
+  defaults: { r: 8, alpha: 16, dropout: 0, targets: ['q', 'v'] },
+  trainableParams(model, task, config) {
+    const perLayer = targetShapes(model, config.targets).reduce((sum, t) => sum + config.r * (t.inF + t.outF), 0);
+    return { method: model.layers * perLayer, head: taskHeadParams(model, task) };
+  },
+  attach(model, task, config, rng) {
+    const initRng = rng.fork('lora-init');
+    const scale = config.alpha / config.r;
+    const pairs: LoraPair[] = [];
+    for (const site of model.linearSites()) {
+      const parts = site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }];
+      for (const part of parts) {
+        if (!(config.targets as readonly string[]).includes(part.role)) continue;
+        const bound = 1 / Math.sqrt(site.inFeatures);
+        const aData = uniformArray(config.r * site.inFeatures, bound, () => initRng.nextFloat());
+        const name = `${site.name}.${part.role}`;
+        pairs.push({
+          site,
+          role: part.role as LoraTarget,
+          offset: part.offset,
+          size: part.size,
+          a: tf.variable(tf.tensor2d(aData, [config.r, site.inFeatures]), true, `lora/${name}/A`),
+          b: tf.variable(tf.zeros([part.size, config.r]), true, `lora/${name}/B`),
+        });
+      }
+    }
+    const pairsBySite = new Map<string, LoraPair[]>();
+    for (const pair of pairs) pairsBySite.set(pair.site.name, [...(pairsBySite.get(pair.site.name) ?? []), pair]);
+    let merged = false;
+
+    /** ΔW in the site's [in, out] layout, full width (zeros where a fused third is not adapted). */
+    const siteDelta = (site: LinearSite, sitePairs: LoraPair[]): tf.Tensor2D =>
+      tf.tidy(() => {
+        const columns: tf.Tensor2D[] = [];
+        let cursor = 0;
+        for (const pair of [...sitePairs].sort((p, q) => p.offset - q.offset)) {
+          if (pair.offset > cursor) columns.push(tf.zeros([site.inFeatures, pair.offset - cursor]));
+          columns.push(tf.mul(tf.matMul(pair.a, pair.b, true, true), scale) as tf.Tensor2D);
+          cursor = pair.offset + pair.size;
+        }
+        if (cursor < site.outFeatures) columns.push(tf.zeros([site.inFeatures, site.outFeatures - cursor]));
+        return columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+      });
+
+    return {
+      hooks: {
+        linear: (site, x, base, ctx) => {
+          const sitePairs = pairsBySite.get(site.name);
+          if (!sitePairs || merged) return base(x);
+          const y = base(x);
+          const xIn = maybeDropout(x, config.dropout, ctx.nextDropoutSeed());
+          const rows = x.shape[0];
+          const columns: tf.Tensor2D[] = [];
+          let cursor = 0;
+          for (const pair of sitePairs) {
+            if (pair.offset > cursor) columns.push(tf.zeros([rows, pair.offset - cursor]));
+            columns.push(tf.matMul(tf.matMul(xIn, pair.a, false, true), pair.b, false, true));
+            cursor = pair.offset + pair.size;
+          }
+          if (cursor < site.outFeatures) columns.push(tf.zeros([rows, site.outFeatures - cursor]));
+          const delta = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+          return tf.add(y, tf.mul(delta, scale));
+        },
+      },
+      paramGroups: [{ name: 'lora', variables: pairs.flatMap((p) => [p.a, p.b]) }],
+      async saveAdapter() {
+        const tensors = new Map<string, HostTensor>();
+        const rankPattern: Record<string, number> = {};
+        const alphaPattern: Record<string, number> = {};
+        for (const [, sitePairs] of pairsBySite) {
+          const site = sitePairs[0].site;
+          const n = sitePairs.length;
+          const rank = n * config.r;
+          const aData = new Float32Array(rank * site.inFeatures);
+          const bData = new Float32Array(site.outFeatures * rank);
+          for (let j = 0; j < n; j++) {
+            const pair = sitePairs[j];
+            aData.set((await pair.a.data()) as Float32Array, j * config.r * site.inFeatures);
+            const b = (await pair.b.data()) as Float32Array;
+            for (let row = 0; row < pair.size; row++) {
+              for (let c = 0; c < config.r; c++) bData[(pair.offset + row) * rank + j * config.r + c] = b[row * config.r + c];
+            }
+          }
+          const path = peftModulePath(site);
+          tensors.set(`${path}.lora_A.weight`, { dtype: 'F32', shape: [rank, site.inFeatures], data: aData });
+          tensors.set(`${path}.lora_B.weight`, { dtype: 'F32', shape: [site.outFeatures, rank], data: bData });
+          if (n > 1) {
+            rankPattern[MODULE_SUFFIX[site.role]] = rank;
+            alphaPattern[MODULE_SUFFIX[site.role]] = n * config.alpha;
+          }
+        }
+        const modules = [...new Set(pairs.map((p) => MODULE_SUFFIX[p.site.role]))];
+        return {
+          config: {
+            peft_type: 'LORA',
+            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            r: config.r,
+            lora_alpha: config.alpha,
+            lora_dropout: config.dropout,
+            target_modules: modules,
+            rank_pattern: rankPattern,
+            alpha_pattern: alphaPattern,
+            fan_in_fan_out: true,
+            bias: 'none',
+            init_lora_weights: true,
+            inference_mode: true,
+            modules_to_save: task.kind === 'classify' ? ['score'] : null,
+            // Ours: which thirds of c_attn are adapted, so loading can split the fused pair.
+            peft_playground_targets: config.targets,
+          },
+          tensors,
+        };
+      },
+      loadAdapter(files) {
+        const known = new Set<string>();
+        const assignments: Array<[tf.Variable, Float32Array]> = [];
+        for (const [, sitePairs] of pairsBySite) {
+          const site = sitePairs[0].site;
+          const n = sitePairs.length;
+          const rank = n * config.r;
+          const path = peftModulePath(site);
+          known.add(`${path}.lora_A.weight`).add(`${path}.lora_B.weight`);
+          const aData = expectTensor(files.tensors, `${path}.lora_A.weight`, [rank, site.inFeatures]);
+          const bData = expectTensor(files.tensors, `${path}.lora_B.weight`, [site.outFeatures, rank]);
+          for (let j = 0; j < n; j++) {
+            const pair = sitePairs[j];
+            assignments.push([pair.a, aData.slice(j * config.r * site.inFeatures, (j + 1) * config.r * site.inFeatures)]);
+            const b = new Float32Array(pair.size * config.r);
+            for (let row = 0; row < pair.size; row++) {
+              for (let c = 0; c < config.r; c++) b[row * config.r + c] = bData[(pair.offset + row) * rank + j * config.r + c];
+            }
+            assignments.push([pair.b, b]);
+          }
+          // Entries outside each pair's own block must be zero, or splitting would change the model.
+          for (let row = 0; row < site.outFeatures; row++) {
+            for (let col = 0; col < rank; col++) {
+              const j = Math.floor(col / config.r);
+              const pair = sitePairs[j];
+              const inBlock = row >= pair.offset && row < pair.offset + pair.size;
+              if (!inBlock && bData[row * rank + col] !== 0) {
+                throw new AdapterError(`${path}.lora_B.weight: entry [${row}, ${col}] is ${bData[row * rank + col]} outside the block of target "${pair.role}"; this adapter does not match targets ${config.targets.join(',')}`);
+              }
+            }
+          }
+        }
+        rejectUnknown(files.tensors, known);
+        assignAll(assignments);
+      },
+      dispose() {
+        for (const pair of pairs) {
+          pair.a.dispose();
+          pair.b.dispose();
+        }
+      },
+      merge() {
+        if (merged) return;
+        for (const [, sitePairs] of pairsBySite) {
+          const site = sitePairs[0].site;
+          tf.tidy(() => site.weight.assign(tf.add(site.weight, siteDelta(site, sitePairs))));
+        }
+        merged = true;
+      },
+      unmerge() {
+        if (!merged) return;
+        for (const [, sitePairs] of pairsBySite) {
+          const site = sitePairs[0].site;
+          tf.tidy(() => site.weight.assign(tf.sub(site.weight, siteDelta(site, sitePairs))));
+        }
+        merged = false;
+      },
+    };
+  },
+};
+

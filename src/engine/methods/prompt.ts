@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { tf } from '../tf';
+import type { MethodDefinition } from './types';
+import { taskHeadParams } from './types';
+import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
+
+export interface PromptConfig {
+  /** l: virtual tokens prepended to the input (PEFT's num_virtual_tokens). */
+  length: number;
+  /**
+   * "vocab": rows copied from randomly sampled vocabulary embeddings (Lester et al.'s default,
+   * PEFT's SAMPLE_VOCAB). "random": N(0, initializer_range²) — PEFT's RANDOM uses N(0, 1),
+   * which on GPT-2's small embedding norms drowns the input; we use the model's init scale.
+   */
+  init: 'vocab' | 'random';
+}
+
+export const promptSchema = z
+  .object({
+    length: z.number().int().min(1).max(512),
+    init: z.enum(['vocab', 'random']),
+  })
+  .strict();
+
+/** Vanilla prompt tuning (Lester et al. 2021): input becomes [P; W_x], only P trains. */
+export const promptMethod: MethodDefinition<PromptConfig> = {
+  name: 'prompt',
+  title: 'Prompt tuning',
+  summary: 'l trainable vectors are prepended to the input embeddings; the model is frozen.',
+  schema: promptSchema,
+  defaults: { length: 20, init: 'vocab' },
+  trainableParams: (model, task, config) => ({ method: config.length * model.hidden, head: taskHeadParams(model, task) }),
+  attach(model, task, config, rng) {
+    const d = model.config.nEmbd;
+    const l = config.length;
+    const initRng = rng.fork('prompt-init');
+    let initial: tf.Tensor2D;
+    if (config.init === 'vocab') {
+      const ids = Array.from({ length: l }, () => initRng.int(model.config.vocabSize));
+      initial = tf.tidy(() => tf.gather(model.variable('wte.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
+    } else {
+      const data = Float32Array.from({ length: l * d }, () => initRng.normal() * model.config.initializerRange);
+      initial = tf.tensor2d(data, [l, d]);
+    }
+    const prompt = tf.variable(initial, true, `prompt/embeddings`);
+    initial.dispose();
+    return {
+      hooks: {
+        prefixLength: l,
+        inputEmbeddings: (tokenEmbeds) => {
+          const batch = tokenEmbeds.shape[0];
+          const tiled = tf.tile(prompt.expandDims(0), [batch, 1, 1]) as tf.Tensor3D;
+          return tf.concat([tiled, tokenEmbeds], 1);
+        },
+      },
+      paramGroups: [{ name: 'prompt', variables: [prompt] }],
+      async saveAdapter() {
+        return {
+          // PEFT's PromptTuningConfig fields, so the file reads like one of theirs.
+          config: {
+            peft_type: 'PROMPT_TUNING',
+            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            num_virtual_tokens: l,
+            token_dim: d,
+            num_transformer_submodules: 1,
+            num_attention_heads: model.config.nHead,
+            num_layers: model.config.nLayer,
+            prompt_tuning_init: config.init === 'vocab' ? 'SAMPLE_VOCAB' : 'RANDOM',
+            inference_mode: true,
+          },
+          tensors: new Map([['prompt_embeddings', await toHost(prompt)]]),
+        };
+      },
+      loadAdapter(files) {
+        rejectUnknown(files.tensors, new Set(['prompt_embeddings']));
+        assignAll([[prompt, expectTensor(files.tensors, 'prompt_embeddings', [l, d])]]);
+      },
+      dispose() {
+        prompt.dispose();
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { tf } from '../tf';
+import type { Gpt2Model } from '../models/gpt2';
+import type { ModelHooks, ModelShape } from '../models/hooks';
+import type { Rng } from '../data/rng';
+import type { HostTensor } from '../io/safetensors';
+
+export type MethodName = 'full' | 'head' | 'prompt' | 'lora';
+export type TaskKind = 'lm' | 'classify';
+
+/** Where a method's trainable tensors come from, each group with its own learning rate. */
+export interface ParamGroup {
+  /** e.g. "prompt", "lora", "model", "head"; the spec sets an LR per group name. */
+  name: string;
+  variables: tf.Variable[];
+}
+
+/** What a method trains, split as the UI shows it: the method's own tensors and the task head. */
+export interface TrainableCount {
+  method: number;
+  head: number;
+}
+
+/** The task-dependent part every method needs to size itself. */
+export interface TaskShape {
+  kind: TaskKind;
+  /** Classes of a classification head (0 for language modelling). */
+  numLabels: number;
+}
+
+/** A method's saved adapter: its config (JSON) and tensors, PEFT-style. */
+export interface AdapterFiles {
+  config: Record<string, unknown>;
+  tensors: Map<string, HostTensor>;
+}
+
+export interface AttachedMethod {
+  readonly hooks: ModelHooks;
+  /** Trainable tensors, by group. The task head is added by the task, not here. */
+  readonly paramGroups: ParamGroup[];
+  /** If true the task's LM head is an untied trainable copy (head-only training on LM). */
+  readonly trainsLmHead?: boolean;
+  /** The adapter tensors and config as they would be saved (host copies). */
+  saveAdapter(): Promise<AdapterFiles>;
+  /** Loads saved tensors into this attached method; validates names and shapes first. */
+  loadAdapter(files: AdapterFiles): void;
+  /** Folds the update into the base weights (PEFT's merge_adapter); forward is then unchanged. */
+  merge?(): void;
+  /** Undoes `merge`. */
+  unmerge?(): void;
+  dispose(): void;
+}
+
+export interface MethodDefinition<C> {
+  name: MethodName;
+  title: string;
+  /** One sentence for the UI and the CLI. */
+  summary: string;
+  schema: z.ZodType<C>;
+  defaults: C;
+  /** Exact trainable-element count, from shapes alone; equals what `attach` creates. */
+  trainableParams(model: ModelShape, task: TaskShape, config: C): TrainableCount;
+  attach(model: Gpt2Model, task: TaskShape, config: C, rng: Rng): AttachedMethod;
+}
+
+export class AdapterError extends Error {
+  override name = 'AdapterError';
+}
+
+/** Head parameters a task adds on top of any method (GPT2ForSequenceClassification's `score`). */
+export function taskHeadParams(model: ModelShape, task: TaskShape): number {
+  return task.kind === 'classify' ? task.numLabels * model.hidden : 0;
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

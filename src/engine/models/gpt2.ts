@@ -1,0 +1,283 @@
+import { tf } from '../tf';
+import type { HostTensor } from '../io/safetensors';
+import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
+import type { AttentionExtras, ForwardContext, LinearRole, LinearSite, ModelHooks, ModelShape } from './hooks';
+import { activation, affine, layerNorm, maybeDropout } from './layers';
+import type { Rng } from '../data/rng';
+
+/**
+ * GPT-2 as Hugging Face's GPT2Model / GPT2LMHeadModel compute it, in float32: learned
+ * positions, pre-LayerNorm blocks, Conv1D weights stored [in, out], causal self-attention with
+ * padding masked out as keys, a final LayerNorm and the LM head tied to `wte`.
+ * Read it top to bottom: `forward` → `block` → `attention` / `mlp`.
+ */
+
+export interface ForwardOptions {
+  hooks?: ModelHooks;
+  /** Seed for this forward's dropout masks; null (default) = evaluation, no dropout. */
+  dropoutSeed?: number | null;
+}
+
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+/** Counter for distinct dropout seeds within one forward pass. */
+class DropoutSeeds implements ForwardContext {
+  private calls = 0;
+  constructor(private readonly base: number | null) {}
+  next(): number | null {
+    return this.base === null ? null : this.base * 1000 + this.calls++;
+  }
+  nextDropoutSeed(): number | null {
+    return this.next();
+  }
+}
+
+/** Additive attention mask [B, 1, T, P+T]: 0 where a query may look, −1e9 where not. */
+function attentionBias(keyMask: tf.Tensor2D, prefixKeys: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, seq] = keyMask.shape;
+    const causal = new Float32Array(seq * (prefixKeys + seq));
+    for (let q = 0; q < seq; q++) {
+      for (let k = 0; k < prefixKeys + q + 1; k++) causal[q * (prefixKeys + seq) + k] = 1;
+    }
+    const causalT = tf.tensor4d(causal, [1, 1, seq, prefixKeys + seq]);
+    let keys = tf.cast(keyMask, 'float32').reshape([batch, 1, 1, seq]) as tf.Tensor4D;
+    if (prefixKeys > 0) keys = tf.concat([tf.ones([batch, 1, 1, prefixKeys]), keys], 3);
+    const allowed = tf.mul(causalT, keys);
+    return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor4D;
+  });
+}
+
+export class Gpt2Model {
+  readonly family = 'gpt2' as const;
+  private readonly weights: Map<string, tf.Variable>;
+  private readonly sites: LinearSite[][];
+
+  private constructor(readonly config: Gpt2Config, weights: Map<string, tf.Variable>) {
+    this.weights = weights;
+    this.sites = [];
+    for (let i = 0; i < config.nLayer; i++) this.sites.push(this.layerSites(i));
+  }
+
+  /**
+   * Builds the model from host tensors (already name-normalised: `h.0.…`, `wte.weight`).
+   * Validates every name and shape first, so a bad checkpoint leaves nothing on the GPU.
+   */
+  static fromWeights(config: Gpt2Config, host: Map<string, HostTensor>): Gpt2Model {
+    const expected = gpt2WeightShapes(config);
+    for (const [name, shape] of expected) {
+      const tensor = host.get(name);
+      if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
+      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
+        throw new ModelLoadError(`model.safetensors: tensor "${name}" has shape [${tensor.shape}], config.json implies [${shape}]`);
+      }
+      if (!(tensor.data instanceof Float32Array)) {
+        throw new ModelLoadError(`model.safetensors: tensor "${name}" has integer dtype ${tensor.dtype}, expected a float dtype`);
+      }
+    }
+    const weights = new Map<string, tf.Variable>();
+    try {
+      for (const [name, shape] of expected) {
+        const data = host.get(name)!.data as Float32Array;
+        weights.set(name, tf.variable(tf.tensor(data, shape, 'float32'), false, `gpt2/${name}`));
+      }
+    } catch (error) {
+      for (const v of weights.values()) v.dispose();
+      throw error;
+    }
+    return new Gpt2Model(config, weights);
+  }
+
+  /** HF's `_init_weights`: N(0, initializer_range), residual projections scaled by 1/√(2·n_layer). */
+  static randomInit(config: Gpt2Config, rng: Rng): Gpt2Model {
+    const host = new Map<string, HostTensor>();
+    for (const [name, shape] of gpt2WeightShapes(config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      if (/ln_\d\.weight$|ln_f\.weight$/.test(name)) data.fill(1);
+      else if (name.endsWith('.weight')) {
+        const std = name.endsWith('c_proj.weight') ? config.initializerRange / Math.sqrt(2 * config.nLayer) : config.initializerRange;
+        for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+      }
+      host.set(name, { dtype: 'F32', shape, data });
+    }
+    return Gpt2Model.fromWeights(config, host);
+  }
+
+  get shape(): ModelShape {
+    return gpt2ModelShape(this.config);
+  }
+
+  variable(name: string): tf.Variable {
+    const v = this.weights.get(name);
+    if (!v) throw new Error(`GPT-2 has no weight "${name}"`);
+    return v;
+  }
+
+  /** Every base weight by HF name (the tied LM head is `wte.weight`). */
+  namedVariables(): Array<[string, tf.Variable]> {
+    return [...this.weights.entries()];
+  }
+
+  linearSites(layer?: number): LinearSite[] {
+    return layer === undefined ? this.sites.flat() : this.sites[layer];
+  }
+
+  /** The LM head matrix [vocab, d]. */
+  lmHeadWeight(): tf.Variable {
+    return this.weights.get('lm_head.weight') ?? this.variable('wte.weight');
+  }
+
+  /**
+   * Hidden states after the final LayerNorm, [B, prefix + T, d], for token ids [B, T] and a
+   * 1/0 attention mask [B, T] (right padding).
+   */
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    const hooks = options.hooks ?? {};
+    const prefix = hooks.prefixLength ?? 0;
+    const [batch, seq] = inputIds.shape;
+    const total = prefix + seq;
+    if (total > this.config.nPositions) {
+      throw new Error(`sequence of ${total} tokens (${prefix} prompt + ${seq} input) exceeds n_positions=${this.config.nPositions}`);
+    }
+    const seeds = new DropoutSeeds(options.dropoutSeed ?? null);
+    return tf.tidy(() => {
+      let tokenEmbeds = tf.gather(this.variable('wte.weight'), inputIds) as tf.Tensor3D;
+      if (hooks.inputEmbeddings) tokenEmbeds = hooks.inputEmbeddings(tokenEmbeds);
+      if (tokenEmbeds.shape[1] !== total) {
+        throw new Error(`inputEmbeddings hook returned ${tokenEmbeds.shape[1]} positions, declared prefixLength ${prefix} + ${seq}`);
+      }
+      const positions = tf.slice(this.variable('wpe.weight'), [0, 0], [total, this.config.nEmbd]);
+      let x = maybeDropout(tf.add(tokenEmbeds, positions) as tf.Tensor3D, this.config.embdPdrop, seeds.next());
+      const keyMask = prefix > 0 ? tf.concat([tf.ones([batch, prefix], 'int32'), attentionMask], 1) : attentionMask;
+      const bias = attentionBias(keyMask as tf.Tensor2D, 0);
+      for (let layer = 0; layer < this.config.nLayer; layer++) x = this.block(layer, x, keyMask as tf.Tensor2D, bias, hooks, seeds);
+      return layerNorm(x, this.variable('ln_f.weight') as tf.Tensor1D, this.variable('ln_f.bias') as tf.Tensor1D, this.config.layerNormEpsilon);
+    });
+  }
+
+  /** Next-token logits [B, T, vocab] from hidden states. */
+  lmLogits(hidden: tf.Tensor3D, head: tf.Tensor2D = this.lmHeadWeight() as tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, t, d] = hidden.shape;
+      return tf.matMul(hidden.reshape([b * t, d]), head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+  }
+
+  private block(layer: number, x: tf.Tensor3D, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const c = this.config;
+    const p = `h.${layer}.`;
+    const ln1 = layerNorm(x, this.variable(`${p}ln_1.weight`) as tf.Tensor1D, this.variable(`${p}ln_1.bias`) as tf.Tensor1D, c.layerNormEpsilon);
+    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input, keyMask, bias, hooks, seeds, extras);
+    const attnOut = hooks.attention ? hooks.attention({ layer, nHead: c.nHead, hidden: c.nEmbd }, ln1, base, seeds) : base(ln1);
+    const afterAttn = tf.add(x, attnOut) as tf.Tensor3D;
+    const ln2 = layerNorm(afterAttn, this.variable(`${p}ln_2.weight`) as tf.Tensor1D, this.variable(`${p}ln_2.bias`) as tf.Tensor1D, c.layerNormEpsilon);
+    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
+  }
+
+  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+    const base = (input: tf.Tensor2D) => affine(input, site.weight as tf.Tensor2D, site.bias as tf.Tensor1D | null);
+    return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
+  }
+
+  private attention(
+    layer: number,
+    x: tf.Tensor3D,
+    keyMask: tf.Tensor2D,
+    causalBias: tf.Tensor4D,
+    hooks: ModelHooks,
+    seeds: DropoutSeeds,
+    extras?: AttentionExtras,
+  ): tf.Tensor3D {
+    const c = this.config;
+    const [batch, seq, d] = x.shape;
+    const heads = c.nHead;
+    const headDim = d / heads;
+    const [qkvSite, projSite] = this.sites[layer];
+    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
+      t.reshape([batches, rows, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+
+    const qkv = this.linear(qkvSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds);
+    const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const q = splitHeads(q2, seq, batch);
+    let k = splitHeads(k2, seq, batch);
+    let v = splitHeads(v2, seq, batch);
+    let bias = causalBias;
+    const prefixHidden = extras?.prefixHidden;
+    if (prefixHidden) {
+      const p = prefixHidden.shape[0];
+      const [, pk, pv] = tf.split(this.linear(qkvSite, prefixHidden, hooks, seeds), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, p, 1), [batch, 1, 1, 1]);
+      k = tf.concat([tileBatch(pk), k], 2);
+      v = tf.concat([tileBatch(pv), v], 2);
+      bias = attentionBias(keyMask, p);
+    }
+    let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
+    if (c.scaleAttnByInverseLayerIdx) scale /= layer + 1;
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), bias);
+    const probs = maybeDropout(tf.softmax(scores, -1), c.attnPdrop, seeds.next());
+    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
+    const out = this.linear(projSite, context, hooks, seeds);
+    return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.residPdrop, seeds.next());
+  }
+
+  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const [batch, seq, d] = x.shape;
+    const [, , fcSite, projSite] = this.sites[layer];
+    const hidden = activation(this.linear(fcSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);
+    const out = this.linear(projSite, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
+    return maybeDropout(out, this.config.residPdrop, seeds.next());
+  }
+
+  private layerSites(layer: number): LinearSite[] {
+    const c = this.config;
+    const d = c.nEmbd;
+    const site = (module: string, role: LinearRole, inF: number, outF: number, fused?: LinearSite['fusedParts']): LinearSite => ({
+      name: `h.${layer}.${module}`,
+      layer,
+      role,
+      inFeatures: inF,
+      outFeatures: outF,
+      ...(fused ? { fusedParts: fused } : {}),
+      weight: this.variable(`h.${layer}.${module}.weight`),
+      bias: this.variable(`h.${layer}.${module}.bias`),
+    });
+    return [
+      site('attn.c_attn', 'qkv', d, 3 * d, [
+        { role: 'q', offset: 0, size: d },
+        { role: 'k', offset: d, size: d },
+        { role: 'v', offset: 2 * d, size: d },
+      ]),
+      site('attn.c_proj', 'attn_out', d, d),
+      site('mlp.c_fc', 'mlp_in', d, c.nInner),
+      site('mlp.c_proj', 'mlp_out', c.nInner, d),
+    ];
+  }
+}
+
+/** Sizes a method needs, from config.json alone (no weights): formulas are known before training. */
+export function gpt2ModelShape(c: Gpt2Config): ModelShape {
+  return {
+    family: 'gpt2',
+    hidden: c.nEmbd,
+    layers: c.nLayer,
+    heads: c.nHead,
+    mlpHidden: c.nInner,
+    vocabSize: c.vocabSize,
+    maxPositions: c.nPositions,
+    totalParams: gpt2ParamCount(c),
+    linears: [
+      { role: 'qkv', inFeatures: c.nEmbd, outFeatures: 3 * c.nEmbd, fusedRoles: ['q', 'k', 'v'] },
+      { role: 'attn_out', inFeatures: c.nEmbd, outFeatures: c.nEmbd },
+      { role: 'mlp_in', inFeatures: c.nEmbd, outFeatures: c.nInner },
+      { role: 'mlp_out', inFeatures: c.nInner, outFeatures: c.nEmbd },
+    ],
+  };
+}

@@ -1,0 +1,13 @@
+/** What the engine needs from a tokenizer; implemented over @huggingface/tokenizers. */
+export interface TextTokenizer {
+  readonly vocabSize: number;
+  /** Token ids of `text`, no special tokens added. */
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  /** Id of `<|endoftext|>` (GPT-2's bos = eos), used between documents. */
+  readonly eosTokenId: number;
+  /** Id used to right-pad batches (GPT-2 has none: the eos id, masked by the attention mask). */
+  readonly padTokenId: number;
+  /** The token strings of `ids`, for display. */
+  idsToTokens(ids: number[]): string[];
+}

@@ -1,0 +1,115 @@
+import { tf } from '../tf';
+
+/**
+ * Adam / AdamW with parameter groups, each with its own learning rate (DePT's prompt and
+ * low-rank pair need rates 1000× apart), global-norm gradient clipping, PyTorch's formulas:
+ *   AdamW: p ← p − lr·wd·p;  Adam: g ← g + wd·p
+ *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+ *   p ← p − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
+ */
+export interface OptimizerSettings {
+  kind: 'adam' | 'adamw';
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** Max global gradient norm (HF's max_grad_norm); null = no clipping. */
+  clipNorm: number | null;
+}
+
+export interface OptimizerGroup {
+  name: string;
+  variables: tf.Variable[];
+  lr: number;
+}
+
+interface Slot {
+  variable: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  lr: number;
+}
+
+export class GroupedAdam {
+  private readonly slots: Slot[] = [];
+  private stepCount = 0;
+
+  constructor(groups: OptimizerGroup[], private readonly settings: OptimizerSettings) {
+    const seen = new Set<string>();
+    for (const group of groups) {
+      for (const variable of group.variables) {
+        if (seen.has(variable.name)) throw new Error(`variable "${variable.name}" is in two parameter groups`);
+        seen.add(variable.name);
+        this.slots.push({
+          variable,
+          m: tf.variable(tf.zerosLike(variable), false),
+          v: tf.variable(tf.zerosLike(variable), false),
+          lr: group.lr,
+        });
+      }
+    }
+  }
+
+  get variables(): tf.Variable[] {
+    return this.slots.map((s) => s.variable);
+  }
+
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /**
+   * Applies one update. `grads` by variable name (as tf.variableGrads returns them);
+   * `lrFactor` comes from the schedule. Returns the global gradient norm before clipping.
+   */
+  apply(grads: tf.NamedTensorMap, lrFactor: number): tf.Scalar {
+    this.stepCount++;
+    const { beta1, beta2, epsilon, weightDecay, kind, clipNorm } = this.settings;
+    const t = this.stepCount;
+    const bias1 = 1 - beta1 ** t;
+    const bias2 = 1 - beta2 ** t;
+    return tf.tidy(() => {
+      const present = this.slots.filter((s) => grads[s.variable.name]);
+      const squares = present.map((s) => tf.sum(tf.square(grads[s.variable.name])));
+      const norm = squares.length > 0 ? tf.sqrt(tf.addN(squares)) : tf.scalar(0);
+      // min(1, clip/(norm+1e-6)) as torch.nn.utils.clip_grad_norm_.
+      const clipFactor = clipNorm === null ? tf.scalar(1) : tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
+      for (const slot of present) {
+        const lr = slot.lr * lrFactor;
+        let g = tf.mul(grads[slot.variable.name], clipFactor);
+        let p: tf.Tensor = slot.variable;
+        if (weightDecay > 0 && kind === 'adam') g = tf.add(g, tf.mul(p, weightDecay));
+        if (weightDecay > 0 && kind === 'adamw') p = tf.sub(p, tf.mul(p, lr * weightDecay));
+        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        slot.m.assign(m);
+        slot.v.assign(v);
+        const update = tf.div(tf.div(m, bias1), tf.add(tf.sqrt(tf.div(v, bias2)), epsilon));
+        slot.variable.assign(tf.sub(p, tf.mul(update, lr)));
+      }
+      return norm as tf.Scalar;
+    });
+  }
+
+  dispose(): void {
+    for (const slot of this.slots) {
+      slot.m.dispose();
+      slot.v.dispose();
+    }
+    this.slots.length = 0;
+  }
+}
+
+export interface ScheduleSettings {
+  kind: 'constant' | 'linear' | 'cosine';
+  warmupSteps: number;
+}
+
+/** LR multiplier at `step` (0-based) of `totalSteps`: HF's get_{constant,linear,cosine}_schedule_with_warmup. */
+export function lrFactorAt(step: number, totalSteps: number, s: ScheduleSettings): number {
+  if (step < s.warmupSteps) return step / s.warmupSteps; // HF: the first warm-up step has LR 0
+  if (s.kind === 'constant') return 1;
+  const progress = (step - s.warmupSteps) / Math.max(1, totalSteps - s.warmupSteps);
+  if (s.kind === 'linear') return Math.max(0, 1 - progress);
+  return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
+}

@@ -1,0 +1,173 @@
+import { tf } from '../tf';
+import type { Gpt2Model } from '../models/gpt2';
+import type { AttachedMethod, TrainableCount } from '../methods/types';
+import type { Batch } from '../data/types';
+import { batchToTensors, disposeBatch, type TaskHead } from './task-head';
+import { GroupedAdam, lrFactorAt, type OptimizerSettings, type ScheduleSettings } from './optimizer';
+import { backendBytes } from '../backend';
+
+/** One logged training step. */
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  /** Mean over the steps since the last log. */
+  stepMs: number;
+  tokensPerSec: number;
+  lrFactor: number;
+  gradNorm: number;
+  /** Bytes tfjs holds now, and the most seen so far in this run. */
+  gpuBytes: number;
+  peakGpuBytes: number;
+  trainableParams: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  loss: number;
+  /** e^loss for language modelling. */
+  perplexity: number | null;
+  accuracy: number | null;
+  /** Loss terms (tokens or examples) the numbers are over. */
+  count: number;
+}
+
+export interface TrainerOptions {
+  model: Gpt2Model;
+  method: AttachedMethod;
+  head: TaskHead;
+  /** LR per group name; every group of the method (and "head") must have one. */
+  learningRates: Record<string, number>;
+  optimizer: OptimizerSettings;
+  schedule: ScheduleSettings;
+  totalSteps: number;
+  trainable: TrainableCount;
+  /** Seeds per-step dropout. */
+  seed: number;
+}
+
+/**
+ * Trains one attached method, one step at a time, so that several runs can alternate. The
+ * step is `tf.variableGrads` on exactly the method's and head's variables (the base stays
+ * frozen because it is not in the list), then the grouped Adam update; everything else is
+ * disposed in the step, so the tensor count stays constant (tested).
+ */
+export class Trainer {
+  readonly optimizer: GroupedAdam;
+  private stepIndex = 0;
+  private peakBytes = 0;
+  private pendingMs = 0;
+  private pendingTokens = 0;
+  private pendingSteps = 0;
+
+  constructor(private readonly options: TrainerOptions) {
+    const groups = [...options.method.paramGroups, { name: 'head', variables: options.head.variables }]
+      .filter((g) => g.variables.length > 0)
+      .map((g) => {
+        const lr = options.learningRates[g.name];
+        if (lr === undefined) throw new Error(`no learning rate for parameter group "${g.name}"`);
+        return { name: g.name, variables: g.variables, lr };
+      });
+    this.optimizer = new GroupedAdam(groups, options.optimizer);
+    const counted = this.optimizer.variables.reduce((n, v) => n + v.size, 0);
+    const declared = options.trainable.method + options.trainable.head;
+    if (counted !== declared) {
+      throw new Error(`trainable parameter formula says ${declared}, but ${counted} elements train: the method's formula is wrong`);
+    }
+  }
+
+  get step(): number {
+    return this.stepIndex;
+  }
+
+  get done(): boolean {
+    return this.stepIndex >= this.options.totalSteps;
+  }
+
+  private lossOf(batch: ReturnType<typeof batchToTensors>, dropoutSeed: number | null): tf.Scalar {
+    const { model, method, head } = this.options;
+    const hidden = model.forward(batch.inputIds, batch.attentionMask, { hooks: method.hooks, dropoutSeed });
+    return head.loss(hidden, batch, method.hooks.prefixLength ?? 0);
+  }
+
+  /**
+   * One optimisation step. With `sync`, waits for the GPU and returns metrics (the mean time of
+   * the steps since the last synced one); without, queues the work and returns null.
+   */
+  async trainStep(batch: Batch, sync: boolean): Promise<StepMetrics | null> {
+    const started = performance.now();
+    const tensors = batchToTensors(batch);
+    const lrFactor = lrFactorAt(this.stepIndex, this.options.totalSteps, this.options.schedule);
+    const dropoutSeed = (this.options.seed * 7919 + this.stepIndex) % 2147483647;
+    const vars = this.optimizer.variables;
+    const { value, grads } = tf.variableGrads(() => this.lossOf(tensors, dropoutSeed), vars);
+    const gradNorm = this.optimizer.apply(grads, lrFactor);
+    tf.dispose(grads);
+    disposeBatch(tensors);
+    this.stepIndex++;
+    this.pendingSteps++;
+    this.pendingTokens += tensors.realTokens;
+    if (!sync) {
+      value.dispose();
+      gradNorm.dispose();
+      this.pendingMs += performance.now() - started;
+      return null;
+    }
+    const [loss, norm] = await Promise.all([value.data(), gradNorm.data()]);
+    value.dispose();
+    gradNorm.dispose();
+    this.pendingMs += performance.now() - started;
+    const bytes = backendBytes();
+    this.peakBytes = Math.max(this.peakBytes, bytes);
+    const metrics: StepMetrics = {
+      step: this.stepIndex,
+      loss: loss[0],
+      stepMs: this.pendingMs / this.pendingSteps,
+      tokensPerSec: (this.pendingTokens / this.pendingMs) * 1000,
+      lrFactor,
+      gradNorm: norm[0],
+      gpuBytes: bytes,
+      peakGpuBytes: this.peakBytes,
+      trainableParams: this.options.trainable.method + this.options.trainable.head,
+    };
+    this.pendingMs = 0;
+    this.pendingTokens = 0;
+    this.pendingSteps = 0;
+    return metrics;
+  }
+
+  /** Loss (and accuracy or perplexity) over the given batches, no dropout, no gradients. */
+  async evaluate(batches: Iterable<Batch>): Promise<EvalMetrics> {
+    const { model, method, head } = this.options;
+    let lossSum = 0;
+    let count = 0;
+    let correct = 0;
+    let hasAccuracy = false;
+    for (const batch of batches) {
+      const tensors = batchToTensors(batch);
+      const hidden = model.forward(tensors.inputIds, tensors.attentionMask, { hooks: method.hooks });
+      const result = head.evaluate(hidden, tensors, method.hooks.prefixLength ?? 0);
+      hidden.dispose();
+      disposeBatch(tensors);
+      lossSum += (await result.lossSum.data())[0];
+      result.lossSum.dispose();
+      count += result.count;
+      if (result.correct) {
+        hasAccuracy = true;
+        correct += (await result.correct.data())[0];
+        result.correct.dispose();
+      }
+    }
+    const loss = count > 0 ? lossSum / count : NaN;
+    return {
+      step: this.stepIndex,
+      loss,
+      perplexity: head.task.kind === 'lm' ? Math.exp(loss) : null,
+      accuracy: hasAccuracy ? correct / count : null,
+      count,
+    };
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
