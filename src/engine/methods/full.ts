@@ -15,6 +15,8 @@ export const fullMethod: MethodDefinition<FullConfig> = {
   trainableParams: (model, task) => ({ method: model.totalParams, head: taskHeadParams(model, task) }),
   attach(model) {
     const named = model.namedVariables();
+    // Base weights are created frozen; tf.variableGrads only differentiates trainable ones.
+    for (const [, v] of named) v.trainable = true;
     return {
       hooks: {},
       paramGroups: [{ name: 'model', variables: named.map(([, v]) => v) }],
@@ -27,7 +29,8 @@ export const fullMethod: MethodDefinition<FullConfig> = {
         assignAll(named.map(([name, v]) => [v, expectTensor(files.tensors, name, v.shape)]));
       },
       dispose() {
-        // The weights belong to the model.
+        // The weights belong to the model; only hand back their frozen state.
+        for (const [, v] of named) v.trainable = false;
       },
     };
   },

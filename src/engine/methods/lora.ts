@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
 import type { LinearSite, ModelShape } from '../models/hooks';
 import type { HostTensor } from '../io/safetensors';
 import { AdapterError, taskHeadParams, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
-import { maybeDropout } from '../models/layers';
+import { maybeDropout, ownedVariable } from '../models/layers';
 
 /** Roles LoRA can target; q/k/v are the thirds of GPT-2's fused c_attn. */
 export const LORA_TARGETS = ['q', 'k', 'v', 'attn_out', 'mlp_in', 'mlp_out'] as const;
@@ -96,8 +97,8 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
           role: part.role as LoraTarget,
           offset: part.offset,
           size: part.size,
-          a: tf.variable(tf.tensor2d(aData, [config.r, site.inFeatures]), true, `lora/${name}/A`),
-          b: tf.variable(tf.zeros([part.size, config.r]), true, `lora/${name}/B`),
+          a: ownedVariable(tf.tensor2d(aData, [config.r, site.inFeatures]), true, `lora/${name}/A`),
+          b: ownedVariable(tf.zeros([part.size, config.r]), true, `lora/${name}/B`),
         });
       }
     }
@@ -112,7 +113,7 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
         let cursor = 0;
         for (const pair of [...sitePairs].sort((p, q) => p.offset - q.offset)) {
           if (pair.offset > cursor) columns.push(tf.zeros([site.inFeatures, pair.offset - cursor]));
-          columns.push(tf.mul(tf.matMul(pair.a, pair.b, true, true), scale) as tf.Tensor2D);
+          columns.push(tf.mul(matMul2d(pair.a as tf.Tensor2D, pair.b as tf.Tensor2D, true, true), scale) as tf.Tensor2D);
           cursor = pair.offset + pair.size;
         }
         if (cursor < site.outFeatures) columns.push(tf.zeros([site.inFeatures, site.outFeatures - cursor]));
@@ -131,7 +132,7 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
           let cursor = 0;
           for (const pair of sitePairs) {
             if (pair.offset > cursor) columns.push(tf.zeros([rows, pair.offset - cursor]));
-            columns.push(tf.matMul(tf.matMul(xIn, pair.a, false, true), pair.b, false, true));
+            columns.push(matMul2d(matMul2d(xIn, pair.a as tf.Tensor2D, false, true), pair.b as tf.Tensor2D, false, true));
             cursor = pair.offset + pair.size;
           }
           if (cursor < site.outFeatures) columns.push(tf.zeros([rows, site.outFeatures - cursor]));

@@ -3,6 +3,7 @@ import { tf } from '../tf';
 import type { MethodDefinition } from './types';
 import { taskHeadParams } from './types';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
+import { ownedVariable } from '../models/layers';
 
 export interface PromptConfig {
   /** l: virtual tokens prepended to the input (PEFT's num_virtual_tokens). */
@@ -42,8 +43,7 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
       const data = Float32Array.from({ length: l * d }, () => initRng.normal() * model.config.initializerRange);
       initial = tf.tensor2d(data, [l, d]);
     }
-    const prompt = tf.variable(initial, true, `prompt/embeddings`);
-    initial.dispose();
+    const prompt = ownedVariable(initial, true, 'prompt/embeddings');
     return {
       hooks: {
         prefixLength: l,

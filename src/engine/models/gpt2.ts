@@ -1,8 +1,9 @@
 import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import type { AttentionExtras, ForwardContext, LinearRole, LinearSite, ModelHooks, ModelShape } from './hooks';
-import { activation, affine, layerNorm, maybeDropout } from './layers';
+import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
 import type { Rng } from '../data/rng';
 
 /**
@@ -81,7 +82,7 @@ export class Gpt2Model {
     try {
       for (const [name, shape] of expected) {
         const data = host.get(name)!.data as Float32Array;
-        weights.set(name, tf.variable(tf.tensor(data, shape, 'float32'), false, `gpt2/${name}`));
+        weights.set(name, ownedVariable(tf.tensor(data, shape, 'float32'), false, `gpt2/${name}`));
       }
     } catch (error) {
       for (const v of weights.values()) v.dispose();
@@ -162,7 +163,7 @@ export class Gpt2Model {
   lmLogits(hidden: tf.Tensor3D, head: tf.Tensor2D = this.lmHeadWeight() as tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
       const [b, t, d] = hidden.shape;
-      return tf.matMul(hidden.reshape([b * t, d]), head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
+      return matMul2d(hidden.reshape([b * t, d]) as tf.Tensor2D, head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
     });
   }
 

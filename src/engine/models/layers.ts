@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
 import type { Gpt2Activation } from './gpt2-config';
 
 /** Building blocks shared by the models, each the same formula as its PyTorch counterpart. */
@@ -22,7 +23,7 @@ export function activation<T extends tf.Tensor>(x: T, kind: Gpt2Activation): T {
       case 'gelu_pytorch_tanh':
       case 'gelu_fast': {
         // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-        const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+        const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
         return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
       }
       case 'gelu':
@@ -37,7 +38,7 @@ export function activation<T extends tf.Tensor>(x: T, kind: Gpt2Activation): T {
 
 /** y = x·W + b with W stored [in, out] (HF Conv1D layout). */
 export function affine(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor2D {
-  const y = tf.matMul(x, weight) as tf.Tensor2D;
+  const y = matMul2d(x, weight);
   return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
 }
 
@@ -45,4 +46,18 @@ export function affine(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D | 
 export function maybeDropout<T extends tf.Tensor>(x: T, rate: number, seed: number | null): T {
   if (rate <= 0 || seed === null) return x;
   return tf.dropout(x, rate, undefined, seed) as T;
+}
+
+let variableSerial = 0;
+
+/**
+ * A tf.Variable that owns its value. `tf.variable(t)` shares `t`'s data and leaves `t` alive,
+ * so without disposing `t` here, disposing the variable would leak it. The name gets a serial
+ * suffix: tfjs variable names are global, and runs side by side each hold their own model,
+ * method and head.
+ */
+export function ownedVariable(initial: tf.Tensor, trainable: boolean, name: string): tf.Variable {
+  const variable = tf.variable(initial, trainable, `${name}#${++variableSerial}`);
+  initial.dispose();
+  return variable;
 }

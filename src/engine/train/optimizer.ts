@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { ownedVariable } from '../models/layers';
 
 /**
  * Adam / AdamW with parameter groups, each with its own learning rate (DePT's prompt and
@@ -42,8 +43,8 @@ export class GroupedAdam {
         seen.add(variable.name);
         this.slots.push({
           variable,
-          m: tf.variable(tf.zerosLike(variable), false),
-          v: tf.variable(tf.zerosLike(variable), false),
+          m: ownedVariable(tf.zerosLike(variable), false, `adam/m/${variable.name}`),
+          v: ownedVariable(tf.zerosLike(variable), false, `adam/v/${variable.name}`),
           lr: group.lr,
         });
       }

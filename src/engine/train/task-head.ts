@@ -1,10 +1,12 @@
 import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
 import type { Gpt2Model } from '../models/gpt2';
 import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import type { Batch } from '../data/types';
 import type { TaskShape } from '../methods/types';
 import { expectTensor, toHost } from '../methods/host';
+import { ownedVariable } from '../models/layers';
 
 /**
  * The task's end of the model: turns hidden states into a loss and evaluation counts.
@@ -74,7 +76,7 @@ class LmHead implements TaskHead {
   private readonly untied: tf.Variable | null;
 
   constructor(private readonly model: Gpt2Model, trainsLmHead: boolean) {
-    this.untied = trainsLmHead ? tf.variable(model.lmHeadWeight().clone(), true, 'head/lm_head') : null;
+    this.untied = trainsLmHead ? ownedVariable(model.lmHeadWeight().clone(), true, 'head/lm_head') : null;
     if (this.untied) this.variables.push(this.untied);
     this.tensorNames = this.untied ? ['base_model.model.lm_head.weight'] : [];
   }
@@ -114,7 +116,7 @@ class LmHead implements TaskHead {
   lastLogits(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number): tf.Tensor2D {
     return tf.tidy(() => {
       const pooled = tf.matMul(lastTokenSelector(batch.attentionMask, prefix, hidden.shape[1]), hidden).squeeze([1]) as tf.Tensor2D;
-      return tf.matMul(pooled, this.head(), false, true);
+      return matMul2d(pooled, this.head(), false, true);
     });
   }
 
@@ -144,14 +146,14 @@ class ClassifyHead implements TaskHead {
     const d = model.config.nEmbd;
     // HF initialises the new `score` Linear with N(0, initializer_range).
     const data = Float32Array.from({ length: numLabels * d }, () => rng.normal() * model.config.initializerRange);
-    this.score = tf.variable(tf.tensor2d(data, [numLabels, d]), true, 'head/score');
+    this.score = ownedVariable(tf.tensor2d(data, [numLabels, d]), true, 'head/score');
     this.variables = [this.score];
   }
 
   lastLogits(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number): tf.Tensor2D {
     return tf.tidy(() => {
       const pooled = tf.matMul(lastTokenSelector(batch.attentionMask, prefix, hidden.shape[1]), hidden).squeeze([1]) as tf.Tensor2D;
-      return tf.matMul(pooled, this.score, false, true);
+      return matMul2d(pooled, this.score as tf.Tensor2D, false, true);
     });
   }
 

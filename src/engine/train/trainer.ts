@@ -67,12 +67,13 @@ export class Trainer {
         if (lr === undefined) throw new Error(`no learning rate for parameter group "${g.name}"`);
         return { name: g.name, variables: g.variables, lr };
       });
-    this.optimizer = new GroupedAdam(groups, options.optimizer);
-    const counted = this.optimizer.variables.reduce((n, v) => n + v.size, 0);
+    // Checked before the optimizer allocates its moments, so a throw leaves nothing behind.
+    const counted = groups.reduce((n, g) => n + g.variables.reduce((k, v) => k + v.size, 0), 0);
     const declared = options.trainable.method + options.trainable.head;
     if (counted !== declared) {
       throw new Error(`trainable parameter formula says ${declared}, but ${counted} elements train: the method's formula is wrong`);
     }
+    this.optimizer = new GroupedAdam(groups, options.optimizer);
   }
 
   get step(): number {

@@ -1,0 +1,37 @@
+import type { BackendInfo } from '../backend';
+import type { EvalMetrics, StepMetrics } from '../train/trainer';
+import type { MethodName, TrainableCount } from '../methods/types';
+
+/** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
+export type RunEvent =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'progress'; stage: 'model' | 'data' | 'setup' | 'warmup'; message: string; fraction: number | null }
+  | {
+      type: 'run-start';
+      runId: string;
+      method: MethodName;
+      options: Record<string, unknown>;
+      trainable: TrainableCount;
+      totalParams: number;
+      seqLen: number;
+    }
+  | ({ type: 'step'; runId: string } & StepMetrics)
+  | ({ type: 'eval'; runId: string } & EvalMetrics)
+  | { type: 'run-end'; runId: string; summary: RunSummary }
+  | { type: 'error'; message: string };
+
+export interface RunSummary {
+  runId: string;
+  method: MethodName;
+  trainable: TrainableCount;
+  totalParams: number;
+  steps: number;
+  finalTrainLoss: number | null;
+  finalEval: EvalMetrics | null;
+  /** Mean over logged steps after the first (which includes shader compilation). */
+  meanTokensPerSec: number | null;
+  meanStepMs: number | null;
+  peakGpuBytes: number;
+  /** Time spent in this run's steps and evaluations (other runs' steps excluded). */
+  wallMs: number;
+}

@@ -1,0 +1,108 @@
+import { Gpt2Model } from '../models/gpt2';
+import { methodByName } from '../methods/registry';
+import type { AttachedMethod, TaskShape, TrainableCount } from '../methods/types';
+import { createTaskHead, type TaskHead } from '../train/task-head';
+import { Trainer, type EvalMetrics, type StepMetrics } from '../train/trainer';
+import type { Rng } from '../data/rng';
+import type { Batch } from '../data/types';
+import type { ExperimentSpec, MethodSpec } from './spec';
+import type { BaseCheckpoint } from './base-model';
+import type { RunSummary } from './events';
+import type { MethodName } from '../methods/types';
+
+/** One method being trained: its own model copy, attached method, task head and trainer. */
+export class MethodRun {
+  readonly model: Gpt2Model;
+  readonly method: AttachedMethod;
+  readonly head: TaskHead;
+  readonly trainer: Trainer;
+  readonly trainable: TrainableCount;
+  private wallMs = 0;
+  private lastLoss: number | null = null;
+  private lastEval: EvalMetrics | null = null;
+  private loggedSteps: StepMetrics[] = [];
+
+  constructor(
+    readonly runId: string,
+    readonly methodSpec: MethodSpec,
+    base: BaseCheckpoint,
+    task: TaskShape,
+    spec: ExperimentSpec,
+    rng: Rng,
+  ) {
+    const definition = methodByName(methodSpec.name);
+    this.trainable = definition.trainableParams(base.shape, task, methodSpec.options);
+    this.model = Gpt2Model.fromWeights(base.config, base.weights);
+    try {
+      this.method = definition.attach(this.model, task, methodSpec.options, rng.fork(`method:${runId}`));
+      this.head = createTaskHead(this.model, task, { trainsLmHead: this.method.trainsLmHead ?? false, rng: rng.fork(`head:${runId}`) });
+      this.trainer = new Trainer({
+        model: this.model,
+        method: this.method,
+        head: this.head,
+        learningRates: spec.optimizer.lr,
+        optimizer: spec.optimizer,
+        schedule: spec.schedule,
+        totalSteps: spec.steps,
+        trainable: this.trainable,
+        seed: spec.seed,
+      });
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  get methodName(): MethodName {
+    return this.methodSpec.name;
+  }
+
+  get prefixLength(): number {
+    return this.method.hooks.prefixLength ?? 0;
+  }
+
+  async step(batch: Batch, sync: boolean): Promise<StepMetrics | null> {
+    const started = performance.now();
+    const metrics = await this.trainer.trainStep(batch, sync);
+    this.wallMs += performance.now() - started;
+    if (metrics) {
+      this.lastLoss = metrics.loss;
+      this.loggedSteps.push(metrics);
+    }
+    return metrics;
+  }
+
+  async evaluate(batches: Iterable<Batch>): Promise<EvalMetrics> {
+    const started = performance.now();
+    this.lastEval = await this.trainer.evaluate(batches);
+    this.wallMs += performance.now() - started;
+    return this.lastEval;
+  }
+
+  summary(totalParams: number): RunSummary {
+    // The first logged step includes kernel compilation / warm-up; leave it out of the means.
+    const steady = this.loggedSteps.length > 1 ? this.loggedSteps.slice(1) : this.loggedSteps;
+    const mean = (f: (s: StepMetrics) => number) => (steady.length ? steady.reduce((a, s) => a + f(s), 0) / steady.length : null);
+    return {
+      runId: this.runId,
+      method: this.methodName,
+      trainable: this.trainable,
+      totalParams,
+      steps: this.trainer.step,
+      finalTrainLoss: this.lastLoss,
+      finalEval: this.lastEval,
+      meanTokensPerSec: mean((s) => s.tokensPerSec),
+      meanStepMs: mean((s) => s.stepMs),
+      peakGpuBytes: this.loggedSteps.reduce((m, s) => Math.max(m, s.peakGpuBytes), 0),
+      wallMs: this.wallMs,
+    };
+  }
+
+  dispose(): void {
+    // Any of these may be missing if construction failed part-way.
+    this.trainer?.dispose();
+    this.head?.dispose();
+    this.method?.dispose();
+    this.model?.dispose();
+  }
+}
