@@ -56,7 +56,7 @@ function unigramLoss(train: Int32Array, heldOut: Int32Array, vocab: number): num
 }
 
 async function pretrainGpt2(): Promise<void> {
-  const steps = Number(argValue('--steps', '400'));
+  const steps = Number(argValue('--steps', '1200'));
   const outDir = path.resolve(argValue('--out', path.join(PUBLIC_DIR, 'models', 'tiny-gpt2')));
   const backend = await initNodeBackend();
   const log: string[] = [];

@@ -19,8 +19,12 @@ export interface BackendInfo {
 
 export interface InitBackendOptions {
   order?: readonly BackendName[];
-  /** Where the tfjs wasm binaries are served from (folder URL or path, ending in "/"). */
-  wasmPaths?: string;
+  /**
+   * Where the tfjs wasm binaries are served from: a folder URL or path ending in "/", or a map
+   * from binary name (e.g. "tfjs-backend-wasm-simd.wasm") to its URL — bundlers give each
+   * binary its own hashed URL.
+   */
+  wasmPaths?: string | Record<string, string>;
 }
 
 export function isNode(): boolean {
@@ -28,9 +32,10 @@ export function isNode(): boolean {
 }
 
 async function registerWebgpu(): Promise<void> {
+  // The import registers the backend and its flags; setting a flag before it throws.
+  await import('@tensorflow/tfjs-backend-webgpu');
   // Forward on the CPU for small tensors would break custom WGSL kernels that need GPU buffers.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
-  await import('@tensorflow/tfjs-backend-webgpu');
 }
 
 async function adapterDescription(name: BackendName): Promise<string> {
@@ -63,7 +68,7 @@ async function adapterDescription(name: BackendName): Promise<string> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const order = options.order ?? (isNode() ? NODE_BACKEND_ORDER : BROWSER_BACKEND_ORDER);
-  if (options.wasmPaths) setWasmPaths(options.wasmPaths);
+  if (options.wasmPaths) setWasmPaths(options.wasmPaths as Parameters<typeof setWasmPaths>[0]);
   registerWasmUnsortedSegmentSum();
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of order) {

@@ -5,7 +5,7 @@ import { loadBaseCheckpoint, type BaseCheckpoint } from './base-model';
 import type { RunEvent, RunSummary } from './events';
 import { MethodRun } from './method-run';
 import type { ExperimentSpec } from './spec';
-import { prepareTaskData } from './task-data';
+import { prepareTaskData, type TaskData } from './task-data';
 
 /** What the runner needs from its host (page, worker or Node). */
 export interface RunnerEnv {
@@ -24,6 +24,13 @@ export interface RunControl {
 
 const NO_CONTROL: RunControl = { stopped: () => false, waitWhilePaused: async () => {} };
 
+export interface RunnerExtras {
+  /** An already loaded checkpoint (the CLI's `forward`, benchmarks) instead of `spec.model`. */
+  preloaded?: BaseCheckpoint;
+  /** Called with the trained runs before they are disposed (e.g. to save adapters). */
+  afterTraining?: (runs: MethodRun[], taskData: TaskData, base: BaseCheckpoint) => Promise<void>;
+}
+
 /**
  * Runs an experiment: load the checkpoint and the task once, build one run per method, then
  * alternate single steps between the runs (run A step 1, run B step 1, …) so every curve
@@ -34,8 +41,9 @@ export async function runExperiment(
   env: RunnerEnv,
   emit: (event: RunEvent) => void,
   control: RunControl = NO_CONTROL,
-  preloaded?: BaseCheckpoint,
+  extras: RunnerExtras = {},
 ): Promise<RunSummary[]> {
+  const preloaded = extras.preloaded;
   emit({ type: 'progress', stage: 'model', message: `loading ${spec.model}`, fraction: 0 });
   const base =
     preloaded ??
@@ -84,6 +92,7 @@ export async function runExperiment(
     }
     const summaries = runs.map((run) => run.summary(base.shape.totalParams));
     for (const summary of summaries) emit({ type: 'run-end', runId: summary.runId, summary });
+    if (extras.afterTraining) await extras.afterTraining(runs, data, base);
     return summaries;
   } finally {
     for (const run of runs) run.dispose();

@@ -1,0 +1,50 @@
+/**
+ * Headless CLI over the same engine as the app, on tfjs's wasm backend:
+ *   npm run cli -- info <model>
+ *   npm run cli -- params <model> --method lora --r 4 --targets q,v [--task spam]
+ *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top 5]
+ *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
+ * <model> is a built-in id (tiny-gpt2), a folder or an http(s) URL in the Hugging Face layout.
+ * Results are JSON on stdout. On failure: one line on stderr and a non-zero exit code —
+ * 2 for bad arguments, 1 for anything else (missing files, invalid specs, bad checkpoints).
+ */
+import { forwardCommand, infoCommand, paramsCommand, trainCommand } from './commands';
+import { UsageError } from './args';
+
+const COMMANDS: Record<string, (argv: string[], print: (value: unknown) => void) => Promise<void>> = {
+  info: infoCommand,
+  params: paramsCommand,
+  forward: forwardCommand,
+  train: trainCommand,
+};
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const run = command ? COMMANDS[command] : undefined;
+  if (!run) {
+    process.stderr.write(`error: ${command ? `unknown command "${command}"` : 'no command'}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    await run(rest, print);
+    return 0;
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    process.stderr.write(`error: ${e.message.split('\n')[0]}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+// Exit explicitly: the wasm runtime keeps handles open, and its own uncaught-exception hook
+// would print its whole source instead of our one-line error.
+// Exit only once stdout has flushed: a pipe is asynchronous and exit would cut long output.
+const exitAfterFlush = (code: number) => process.stdout.write('', () => process.exit(code));
+main().then(exitAfterFlush, (error) => {
+  process.stderr.write(`error: ${String(error)}\n`);
+  exitAfterFlush(1);
+});

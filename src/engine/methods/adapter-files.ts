@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { readSafetensors, writeSafetensors, type HostTensor } from '../io/safetensors';
+import type { TaskHead } from '../train/task-head';
+import { AdapterError, type AttachedMethod, type MethodName, type TaskShape } from './types';
+import { METHOD_NAMES, resolveMethodConfig } from './registry';
+import { expectTensor } from './host';
+
+/**
+ * An adapter on disk, as PEFT writes one: `adapter_config.json` + `adapter_model.safetensors`
+ * holding only trained tensors (the method's and the task head's, PEFT names). Our block
+ * `peft_playground` in the config says how to rebuild it here: method, options, task.
+ */
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+
+const playgroundBlockSchema = z.object({
+  version: z.literal(1),
+  method: z.enum(METHOD_NAMES as [MethodName, ...MethodName[]]),
+  options: z.record(z.string(), z.unknown()),
+  task: z.object({ id: z.string(), kind: z.enum(['lm', 'classify']), numLabels: z.number().int().min(0), labels: z.array(z.string()) }),
+});
+
+export interface AdapterDescription {
+  method: MethodName;
+  options: Record<string, unknown>;
+  task: { id: string; kind: TaskShape['kind']; numLabels: number; labels: string[] };
+  baseModel: string;
+}
+
+export async function adapterToFiles(
+  method: AttachedMethod,
+  head: TaskHead,
+  description: AdapterDescription,
+): Promise<{ config: string; weights: Uint8Array }> {
+  const saved = await method.saveAdapter();
+  const headTensors = await head.save();
+  const tensors = [...saved.tensors, ...headTensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data }));
+  const config = {
+    ...saved.config,
+    base_model_name_or_path: description.baseModel,
+    peft_playground: { version: 1, method: description.method, options: description.options, task: description.task },
+  };
+  return { config: JSON.stringify(config, null, 2) + '\n', weights: writeSafetensors(tensors, { format: 'pt' }) };
+}
+
+/** Parses and validates both files; nothing is applied yet. */
+export function parseAdapterFiles(configText: string, weights: Uint8Array): { description: AdapterDescription; tensors: Map<string, HostTensor> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(configText);
+  } catch (error) {
+    throw new AdapterError(`${ADAPTER_CONFIG_FILE} is not valid JSON (${(error as Error).message})`);
+  }
+  const block = playgroundBlockSchema.safeParse((json as Record<string, unknown> | null)?.peft_playground);
+  if (!block.success) {
+    const issue = block.error.issues[0];
+    throw new AdapterError(`${ADAPTER_CONFIG_FILE}: field "peft_playground.${issue.path.join('.')}" ${issue.message} (adapters made elsewhere are not supported yet)`);
+  }
+  const options = resolveMethodConfig(block.data.method, block.data.options) as Record<string, unknown>;
+  const { tensors } = readSafetensors(weights);
+  return {
+    description: { method: block.data.method, options, task: block.data.task, baseModel: String((json as Record<string, unknown>).base_model_name_or_path ?? '') },
+    tensors,
+  };
+}
+
+/** Loads head and method tensors; every check runs before anything is assigned. */
+export function applyAdapterTensors(method: AttachedMethod, head: TaskHead, tensors: Map<string, HostTensor>): void {
+  const headNames = new Set(head.tensorNames);
+  const own = new Map([...tensors].filter(([name]) => !headNames.has(name)));
+  const headTensors = new Map([...tensors].filter(([name]) => headNames.has(name)));
+  // tensorNames[i] is variables[i]: check the head's shapes before the method assigns anything.
+  head.tensorNames.forEach((name, i) => expectTensor(headTensors, name, head.variables[i].shape));
+  method.loadAdapter({ config: {}, tensors: own });
+  head.load(headTensors);
+}
