@@ -95,7 +95,7 @@ async function pretrainGpt2(): Promise<void> {
 
   const rng = createRng(SEED);
   const model = Gpt2Model.randomInit(config, rng.fork('init'));
-  const task = { kind: 'lm' as const, numLabels: 0 };
+  const task = { kind: 'lm' as const, numLabels: 0, seqLen: CONTEXT };
   const method = fullMethod.attach(model, task, {}, rng.fork('method'));
   const head = createTaskHead(model, task, { trainsLmHead: false, rng: rng.fork('head') });
   const trainer = new Trainer({

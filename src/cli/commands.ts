@@ -41,9 +41,13 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
   options.delete('method');
   const taskId = options.get('task');
   options.delete('task');
+  const seqLenArg = options.get('seq-len') ?? '64';
+  options.delete('seq-len');
+  const seqLen = Number(seqLenArg);
+  if (!Number.isInteger(seqLen) || seqLen < 1) throw new UsageError(`--seq-len must be a positive integer, got "${seqLenArg}"`);
   const method = methodByName(methodName);
   const config = resolveMethodConfig(methodName, typedOptions(options, method.defaults as Record<string, unknown>, methodName));
-  const task: TaskShape = typeof taskId === 'string' && taskById(taskId).kind === 'classify' ? { kind: 'classify', numLabels: 2 } : { kind: 'lm', numLabels: 0 };
+  const task: TaskShape = typeof taskId === 'string' && taskById(taskId).kind === 'classify' ? { kind: 'classify', numLabels: 2, seqLen } : { kind: 'lm', numLabels: 0, seqLen };
   const { shape } = await loadModelShape(modelSource(model));
   const count = method.trainableParams(shape, task, config);
   print({
@@ -85,13 +89,13 @@ export async function forwardCommand(argv: string[], print: Print): Promise<void
   let head: TaskHead | null = null;
   let labels: string[] = [];
   try {
-    let task: TaskShape = { kind: 'lm', numLabels: 0 };
+    let task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: ids.length };
     const adapterDir = options.get('adapter');
     if (typeof adapterDir === 'string') {
       const configText = await readFile(path.join(adapterDir, ADAPTER_CONFIG_FILE), 'utf8');
       const weights = new Uint8Array(await readFile(path.join(adapterDir, ADAPTER_WEIGHTS_FILE)));
       const adapter = parseAdapterFiles(configText, weights);
-      task = { kind: adapter.description.task.kind, numLabels: adapter.description.task.numLabels };
+      task = { kind: adapter.description.task.kind, numLabels: adapter.description.task.numLabels, seqLen: adapter.description.task.seqLen ?? ids.length };
       labels = adapter.description.task.labels;
       method = methodByName(adapter.description.method).attach(gpt2, task, adapter.description.options, createRng(0));
       head = createTaskHead(gpt2, task, { trainsLmHead: method.trainsLmHead ?? false, rng: createRng(0) });
@@ -175,7 +179,7 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
               const files = await adapterToFiles(run.method, run.head, {
                 method: run.methodName,
                 options: run.methodSpec.options,
-                task: { id: data.info.id, kind: data.shape.kind, numLabels: data.shape.numLabels, labels: data.labels },
+                task: { id: data.info.id, kind: data.shape.kind, numLabels: data.shape.numLabels, seqLen: data.shape.seqLen, labels: data.labels },
                 baseModel: spec.model,
               });
               await mkdir(dir, { recursive: true });

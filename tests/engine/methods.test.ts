@@ -19,8 +19,8 @@ beforeAll(async () => {
   await useWasmBackend();
 });
 
-const LM: TaskShape = { kind: 'lm', numLabels: 0 };
-const CLS3: TaskShape = { kind: 'classify', numLabels: 3 };
+const LM: TaskShape = { kind: 'lm', numLabels: 0, seqLen: 8 };
+const CLS3: TaskShape = { kind: 'classify', numLabels: 3, seqLen: 8 };
 const NO_DROPOUT = { nextDropoutSeed: () => null };
 
 /** Deterministic test values, independent of the engine's RNG. */

@@ -63,7 +63,7 @@ describe('classification head', () => {
   for (const withPrompt of [false, true]) {
     it(`pools the last real token of each row${withPrompt ? ' (after a prompt prefix)' : ''}; loss is the mean NLL`, () => {
       const model = tinyModel(31);
-      const task = { kind: 'classify' as const, numLabels: 3 };
+      const task = { kind: 'classify' as const, numLabels: 3, seqLen: 8 };
       const prompt = withPrompt ? promptMethod.attach(model, task, { length: 3, init: 'random' }, createRng(5)) : null;
       const hooks = prompt?.hooks ?? {};
       const prefix = hooks.prefixLength ?? 0;
@@ -102,7 +102,7 @@ describe('language-modelling head', () => {
   for (const trainsLmHead of [false, true]) {
     it(`loss = mean next-token NLL over real targets only${trainsLmHead ? ' (untied head copy)' : ''}`, () => {
       const model = tinyModel(32);
-      const head = createTaskHead(model, { kind: 'lm', numLabels: 0 }, { trainsLmHead, rng: createRng(1) });
+      const head = createTaskHead(model, { kind: 'lm', numLabels: 0, seqLen: 8 }, { trainsLmHead, rng: createRng(1) });
       const b = batchTensors(null);
       try {
         if (trainsLmHead) {

@@ -39,8 +39,8 @@ function classifyBatch(): Batch {
 }
 
 const TASKS: Array<{ task: TaskShape; batch: () => Batch }> = [
-  { task: { kind: 'lm', numLabels: 0 }, batch: lmBatch },
-  { task: { kind: 'classify', numLabels: 3 }, batch: classifyBatch },
+  { task: { kind: 'lm', numLabels: 0, seqLen: 6 }, batch: lmBatch },
+  { task: { kind: 'classify', numLabels: 3, seqLen: 6 }, batch: classifyBatch },
 ];
 
 describe('Trainer', () => {
@@ -100,7 +100,7 @@ describe('Trainer', () => {
 
   it('throws if the declared trainable count is wrong, and leaves nothing allocated', () => {
     const model = tinyModel(22);
-    const task: TaskShape = { kind: 'classify', numLabels: 3 };
+    const task: TaskShape = { kind: 'classify', numLabels: 3, seqLen: 6 };
     const lora = METHODS.find((m) => m.name === 'lora')!;
     const config = resolveMethodConfig('lora', {});
     const attached = lora.attach(model, task, config, createRng(1));

@@ -76,6 +76,10 @@ export async function runExperiment(
     const batchers = runs.map(() => data.trainBatches(rng.fork('batches')));
     const validation = data.validationBatches(spec.eval.maxBatches);
 
+    // The untrained starting point, so validation curves begin where training begins.
+    if (spec.eval.every > 0) {
+      for (const run of runs) emit({ type: 'eval', runId: run.runId, ...(await run.evaluate(validation)) });
+    }
     for (let step = 0; step < spec.steps; step++) {
       await control.waitWhilePaused();
       if (control.stopped()) break;

@@ -33,7 +33,7 @@ export async function prepareTaskData(
     const validation = tokenizeClassify(dataset, 'validation', tokenizer, seqLen);
     return {
       info,
-      shape: { kind: 'classify', numLabels: dataset.labels.length },
+      shape: { kind: 'classify', numLabels: dataset.labels.length, seqLen },
       labels: dataset.labels,
       trainExamples: train.length,
       trainBatches: (rng) => new ClassifyBatcher(train, { batchSize, seqLen, padTokenId: pad, rng }),
@@ -44,7 +44,7 @@ export async function prepareTaskData(
   const validation = tokenizeLm(dataset, 'validation', tokenizer);
   return {
     info,
-    shape: { kind: 'lm', numLabels: 0 },
+    shape: { kind: 'lm', numLabels: 0, seqLen },
     labels: [],
     trainExamples: Math.floor(train.length / seqLen),
     trainBatches: (rng) => new LmBatcher(train, { batchSize, seqLen, rng }),

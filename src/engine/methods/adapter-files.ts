@@ -17,13 +17,14 @@ const playgroundBlockSchema = z.object({
   version: z.literal(1),
   method: z.enum(METHOD_NAMES as [MethodName, ...MethodName[]]),
   options: z.record(z.string(), z.unknown()),
-  task: z.object({ id: z.string(), kind: z.enum(['lm', 'classify']), numLabels: z.number().int().min(0), labels: z.array(z.string()) }),
+  task: z.object({ id: z.string(), kind: z.enum(['lm', 'classify']), numLabels: z.number().int().min(0), seqLen: z.number().int().min(1).optional(), labels: z.array(z.string()) }),
 });
 
 export interface AdapterDescription {
   method: MethodName;
   options: Record<string, unknown>;
-  task: { id: string; kind: TaskShape['kind']; numLabels: number; labels: string[] };
+  /** seqLen: the input length it was trained at (DePT's updates are sized by it). */
+  task: { id: string; kind: TaskShape['kind']; numLabels: number; seqLen?: number; labels: string[] };
   baseModel: string;
 }
 

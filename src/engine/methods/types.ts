@@ -26,6 +26,8 @@ export interface TaskShape {
   kind: TaskKind;
   /** Classes of a classification head (0 for language modelling). */
   numLabels: number;
+  /** Input tokens per example (before any prompt): DePT's s sizes its position-wise update. */
+  seqLen: number;
 }
 
 /** A method's saved adapter: its config (JSON) and tensors, PEFT-style. */

@@ -70,12 +70,13 @@ function lastTokenSelector(attentionMask: tf.Tensor2D, prefix: number, total: nu
 }
 
 class LmHead implements TaskHead {
-  readonly task: TaskShape = { kind: 'lm', numLabels: 0 };
+  readonly task: TaskShape;
   readonly variables: tf.Variable[] = [];
   readonly tensorNames: string[];
   private readonly untied: tf.Variable | null;
 
-  constructor(private readonly model: Gpt2Model, trainsLmHead: boolean) {
+  constructor(private readonly model: Gpt2Model, trainsLmHead: boolean, seqLen: number) {
+    this.task = { kind: 'lm', numLabels: 0, seqLen };
     this.untied = trainsLmHead ? ownedVariable(model.lmHeadWeight().clone(), true, 'head/lm_head') : null;
     if (this.untied) this.variables.push(this.untied);
     this.tensorNames = this.untied ? ['base_model.model.lm_head.weight'] : [];
@@ -141,8 +142,8 @@ class ClassifyHead implements TaskHead {
   readonly tensorNames = ['base_model.model.score.weight'];
   private readonly score: tf.Variable;
 
-  constructor(model: Gpt2Model, numLabels: number, rng: Rng) {
-    this.task = { kind: 'classify', numLabels };
+  constructor(model: Gpt2Model, numLabels: number, seqLen: number, rng: Rng) {
+    this.task = { kind: 'classify', numLabels, seqLen };
     const d = model.config.nEmbd;
     // HF initialises the new `score` Linear with N(0, initializer_range).
     const data = Float32Array.from({ length: numLabels * d }, () => rng.normal() * model.config.initializerRange);
@@ -185,5 +186,5 @@ class ClassifyHead implements TaskHead {
 }
 
 export function createTaskHead(model: Gpt2Model, task: TaskShape, options: { trainsLmHead: boolean; rng: Rng }): TaskHead {
-  return task.kind === 'lm' ? new LmHead(model, options.trainsLmHead) : new ClassifyHead(model, task.numLabels, options.rng);
+  return task.kind === 'lm' ? new LmHead(model, options.trainsLmHead, task.seqLen) : new ClassifyHead(model, task.numLabels, task.seqLen, options.rng);
 }
