@@ -42,7 +42,10 @@ export function typedOptions(raw: Map<string, string | true>, defaults: Record<s
     }
     const example = defaults[key];
     const text = value === true ? 'true' : value;
-    if (typeof example === 'number') {
+    if (typeof example === 'number' && (text === 'none' || text === 'null')) {
+      // A nullable number (DePT's --budget none); the method's schema rejects null elsewhere.
+      out[key] = null;
+    } else if (typeof example === 'number') {
       const n = Number(text);
       if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`option --${key} must be a number, got "${text}"`);
       out[key] = n;

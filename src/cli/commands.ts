@@ -12,6 +12,8 @@ import { createRng } from '../engine/data/rng';
 import { createTaskHead } from '../engine/train/task-head';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterToFiles, applyAdapterTensors, parseAdapterFiles } from '../engine/methods/adapter-files';
 import type { AttachedMethod, TaskShape } from '../engine/methods/types';
+import type { ModelShape } from '../engine/models/hooks';
+import { deptPlan, type DeptConfig } from '../engine/methods/dept';
 import type { TaskHead } from '../engine/train/task-head';
 import { initNodeBackend, modelSource, nodeRunnerEnv } from './node-env';
 import { UsageError, parseArgs, typedOptions } from './args';
@@ -55,11 +57,29 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
     method: methodName,
     options: config,
     task: typeof taskId === 'string' ? taskId : 'lm',
+    seqLen,
     trainable: count.method,
     head: count.head,
     total: shape.totalParams,
     trainablePercent: (100 * count.method) / shape.totalParams,
+    ...(methodName === 'dept' ? { dept: deptDetails(shape, seqLen, config as DeptConfig) } : {}),
   });
+}
+
+/** DePT's derived sizes: the rank, and how far the rounded count lands from the PT budget l·d. */
+function deptDetails(shape: ModelShape, seqLen: number, config: DeptConfig): Record<string, unknown> {
+  const plan = deptPlan(shape, seqLen, config);
+  return {
+    m: plan.m,
+    r: plan.r,
+    s: plan.s,
+    d: shape.hidden,
+    sequenceLength: plan.sequenceLength,
+    fitsContext: plan.sequenceLength <= shape.maxPositions,
+    ...(plan.budget
+      ? { budget: config.budget, exactR: plan.budget.exactR, ptParams: plan.budget.ptParams, budgetDifference: plan.budget.difference, ptSequenceLength: (config.budget ?? 0) + seqLen }
+      : {}),
+  };
 }
 
 /** `forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top k]`. */

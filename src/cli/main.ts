@@ -2,6 +2,7 @@
  * Headless CLI over the same engine as the app, on tfjs's wasm backend:
  *   npm run cli -- info <model>
  *   npm run cli -- params <model> --method lora --r 4 --targets q,v [--task spam]
+ *   npm run cli -- params <model> --method dept --length 60 --budget 100 --seq-len 64  (--budget none --r 8: rank set directly)
  *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top 5]
  *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
  * <model> is a built-in id (tiny-gpt2), a folder or an http(s) URL in the Hugging Face layout.

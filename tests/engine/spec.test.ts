@@ -67,6 +67,8 @@ describe('parseExperimentSpec: errors name the field', () => {
   const cases: Array<{ title: string; json: unknown; field: string; also?: RegExp }> = [
     { title: 'a negative learning rate', json: { optimizer: { lr: { lora: -1 } } }, field: 'optimizer.lr.lora' },
     { title: 'a learning rate of the wrong type', json: { optimizer: { lr: { prompt: '3e-2' } } }, field: 'optimizer.lr.prompt' },
+    { title: "a zero low-rank learning rate (DePT's A, B)", json: { optimizer: { lr: { lowrank: 0 } } }, field: 'optimizer.lr.lowrank' },
+    { title: 'a DePT budget below its prompt length', json: { methods: [{ name: 'dept', options: { length: 60, budget: 20 } }] }, field: 'methods.0.options', also: /dept\.budget/ },
     { title: 'a bad LoRA r', json: { methods: [{ name: 'lora', options: { r: 0 } }] }, field: 'methods.0.options', also: /lora\.r/ },
     { title: 'a fractional LoRA r in the second method', json: { methods: [{ name: 'full' }, { name: 'lora', options: { r: 2.5 } }] }, field: 'methods.1.options', also: /lora\.r/ },
     { title: 'an unknown LoRA target', json: { methods: [{ name: 'lora', options: { targets: ['q', 'wte'] } }] }, field: 'methods.0.options', also: /lora\.targets/ },

@@ -69,6 +69,7 @@ const FIELDS: readonly Field[] = [
   { key: 'lr.head', kind: 'number', schema: LR.head, get: (s) => s.optimizer.lr.head, set: (s, v) => void (s.optimizer.lr.head = v as number) },
   { key: 'lr.prompt', kind: 'number', schema: LR.prompt, get: (s) => s.optimizer.lr.prompt, set: (s, v) => void (s.optimizer.lr.prompt = v as number) },
   { key: 'lr.lora', kind: 'number', schema: LR.lora, get: (s) => s.optimizer.lr.lora, set: (s, v) => void (s.optimizer.lr.lora = v as number) },
+  { key: 'lr.lowrank', kind: 'number', schema: LR.lowrank, get: (s) => s.optimizer.lr.lowrank, set: (s, v) => void (s.optimizer.lr.lowrank = v as number) },
   { key: 'beta1', kind: 'number', schema: OPT.beta1, get: (s) => s.optimizer.beta1, set: (s, v) => void (s.optimizer.beta1 = v as number) },
   { key: 'beta2', kind: 'number', schema: OPT.beta2, get: (s) => s.optimizer.beta2, set: (s, v) => void (s.optimizer.beta2 = v as number) },
   { key: 'eps', kind: 'number', schema: OPT.epsilon, get: (s) => s.optimizer.epsilon, set: (s, v) => void (s.optimizer.epsilon = v as number) },
@@ -224,6 +225,8 @@ function optionCandidates(raw: string, sample: unknown, hasSample: boolean): Rea
     const decoded = decode(text);
     if (decoded === undefined) return { ok: false, reason: 'has malformed percent-encoding' };
     if (known && typeof like === 'number') {
+      // "none" is how a null is written; the method's schema decides whether null is allowed.
+      if (decoded === 'none') return { ok: true, value: [null] };
       const n = readNumber(decoded);
       return n.ok ? { ok: true, value: [n.value] } : n;
     }

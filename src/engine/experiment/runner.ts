@@ -55,12 +55,12 @@ export async function runExperiment(
   const rng = createRng(spec.seed);
 
   for (const m of spec.methods) {
-    const prefix = (m.options as { length?: number }).length ?? 0;
-    if (m.name === 'prompt' && spec.seqLen + prefix > base.config.nPositions) {
-      throw new Error(`seqLen ${spec.seqLen} + prompt length ${prefix} exceeds the model's n_positions ${base.config.nPositions}`);
+    // Any method that prepends rows (PT, DePT) needs them to fit with the input.
+    const prefix = methodByName(m.name).prefixLength?.(m.options) ?? 0;
+    if (prefix > 0 && spec.seqLen + prefix > base.config.nPositions) {
+      throw new Error(`seqLen ${spec.seqLen} + ${m.name} prompt length ${prefix} exceeds the model's n_positions ${base.config.nPositions}`);
     }
     if (spec.seqLen > base.config.nPositions) throw new Error(`seqLen ${spec.seqLen} exceeds the model's n_positions ${base.config.nPositions}`);
-    methodByName(m.name);
   }
 
   const runs: MethodRun[] = [];

@@ -29,6 +29,8 @@ const lrSchema = z
     head: z.number().positive().max(10),
     prompt: z.number().positive().max(10),
     lora: z.number().positive().max(10),
+    /** DePT's A and B (its short prompt uses "prompt"). */
+    lowrank: z.number().positive().max(10),
   })
   .strict();
 
@@ -87,7 +89,10 @@ export const DEFAULT_SPEC: ExperimentSpec = {
   optimizer: {
     kind: 'adamw',
     // Per group: frozen-base methods tolerate (and need) larger steps than full fine-tuning.
-    lr: { model: 3e-4, head: 2e-3, prompt: 3e-2, lora: 2e-3 },
+    // lowrank (DePT's A, B): the paper trains P_s at ≈3e-1 and A, B at 1e-4…5e-3 (50–3000×
+    // smaller). Relative to our prompt 3e-2 that ratio would give ≤ 6e-4, which barely moves
+    // A·B in a few-dozen-step run; 1e-3 (30× smaller) keeps the two rates clearly apart.
+    lr: { model: 3e-4, head: 2e-3, prompt: 3e-2, lora: 2e-3, lowrank: 1e-3 },
     beta1: 0.9,
     beta2: 0.999,
     epsilon: 1e-8,

@@ -4,6 +4,8 @@ import type { MethodDefinition } from './types';
 import { taskHeadParams } from './types';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
 import { ownedVariable } from '../models/layers';
+import type { Gpt2Model } from '../models/gpt2';
+import type { Rng } from '../data/rng';
 
 export interface PromptConfig {
   /** l: virtual tokens prepended to the input (PEFT's num_virtual_tokens). */
@@ -23,6 +25,20 @@ export const promptSchema = z
   })
   .strict();
 
+/**
+ * Initial prompt rows [length, d]: copies of randomly sampled vocabulary embeddings, or
+ * N(0, initializer_range²). Shared with DePT, whose short prompt is initialised as PT's.
+ */
+export function initialPromptRows(model: Gpt2Model, length: number, init: PromptConfig['init'], rng: Rng): tf.Tensor2D {
+  if (init === 'vocab') {
+    const ids = Array.from({ length }, () => rng.int(model.config.vocabSize));
+    return tf.tidy(() => tf.gather(model.variable('wte.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
+  }
+  const d = model.config.nEmbd;
+  const data = Float32Array.from({ length: length * d }, () => rng.normal() * model.config.initializerRange);
+  return tf.tensor2d(data, [length, d]);
+}
+
 /** Vanilla prompt tuning (Lester et al. 2021): input becomes [P; W_x], only P trains. */
 export const promptMethod: MethodDefinition<PromptConfig> = {
   name: 'prompt',
@@ -31,19 +47,11 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
   schema: promptSchema,
   defaults: { length: 20, init: 'vocab' },
   trainableParams: (model, task, config) => ({ method: config.length * model.hidden, head: taskHeadParams(model, task) }),
+  prefixLength: (config) => config.length,
   attach(model, task, config, rng) {
     const d = model.config.nEmbd;
     const l = config.length;
-    const initRng = rng.fork('prompt-init');
-    let initial: tf.Tensor2D;
-    if (config.init === 'vocab') {
-      const ids = Array.from({ length: l }, () => initRng.int(model.config.vocabSize));
-      initial = tf.tidy(() => tf.gather(model.variable('wte.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
-    } else {
-      const data = Float32Array.from({ length: l * d }, () => initRng.normal() * model.config.initializerRange);
-      initial = tf.tensor2d(data, [l, d]);
-    }
-    const prompt = ownedVariable(initial, true, 'prompt/embeddings');
+    const prompt = ownedVariable(initialPromptRows(model, l, config.init, rng.fork('prompt-init')), true, 'prompt/embeddings');
     return {
       hooks: {
         prefixLength: l,

@@ -3,13 +3,14 @@ import { fullMethod } from './full';
 import { headMethod } from './head';
 import { promptMethod } from './prompt';
 import { loraMethod } from './lora';
+import { deptMethod } from './dept';
 
 /**
  * The one list of methods. Adding a method = one file in methods/ + one line here.
  * Configs are `unknown` here: callers validate them with the method's own schema first
  * (`resolveMethodConfig`).
  */
-export const METHODS: ReadonlyArray<MethodDefinition<unknown>> = [fullMethod, headMethod, promptMethod, loraMethod];
+export const METHODS: ReadonlyArray<MethodDefinition<unknown>> = [fullMethod, headMethod, promptMethod, loraMethod, deptMethod];
 
 export const METHOD_NAMES = METHODS.map((m) => m.name) as MethodName[];
 

@@ -5,7 +5,7 @@ import type { ModelHooks, ModelShape } from '../models/hooks';
 import type { Rng } from '../data/rng';
 import type { HostTensor } from '../io/safetensors';
 
-export type MethodName = 'full' | 'head' | 'prompt' | 'lora';
+export type MethodName = 'full' | 'head' | 'prompt' | 'lora' | 'dept';
 export type TaskKind = 'lm' | 'classify';
 
 /** Where a method's trainable tensors come from, each group with its own learning rate. */
@@ -62,6 +62,11 @@ export interface MethodDefinition<C> {
   defaults: C;
   /** Exact trainable-element count, from shapes alone; equals what `attach` creates. */
   trainableParams(model: ModelShape, task: TaskShape, config: C): TrainableCount;
+  /**
+   * Rows this method prepends to the input (its prompt length), from the config alone, so the
+   * runner and the UI can check seqLen + prefix ≤ n_positions before attaching. Absent = 0.
+   */
+  prefixLength?(config: C): number;
   attach(model: Gpt2Model, task: TaskShape, config: C, rng: Rng): AttachedMethod;
 }
 

@@ -109,9 +109,11 @@ class LmHead implements TaskHead {
       const { logits, targets, mask } = this.shifted(hidden, batch, prefix);
       return { lossSum: tf.sum(tf.mul(nll(logits, targets), mask)) as tf.Scalar, count: tf.sum(mask) };
     });
-    const n = count.dataSync()[0];
+    // Sum of the shifted mask, known on the host: right padding means every row's first token
+    // is real and is no target. (dataSync would read the GPU synchronously, which on WebGPU
+    // goes through an OffscreenCanvas and loses the device in Chromium.)
     count.dispose();
-    return { lossSum, count: n, correct: null };
+    return { lossSum, count: batch.realTokens - batch.inputIds.shape[0], correct: null };
   }
 
   lastLogits(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number): tf.Tensor2D {
