@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { TINY_LM, linkHash, lossSeries, openApp, runToEnd, trainableByMethod } from './app';
+import { gpt2Params, loraParams, promptParams, tinyGpt2Config } from './param-formulas';
+
+test('full fine-tuning vs prompt tuning vs LoRA train side by side on WebGPU', async ({ page }) => {
+  await openApp(page, linkHash({ ...TINY_LM, methods: 'full,prompt,lora', 'prompt.length': 20, 'lora.r': 8, 'lora.targets': 'q,v' }));
+  await expect(page.getByTestId('backend')).toHaveText(/^.*webgpu/);
+  await runToEnd(page);
+
+  // Three training curves (and three validation curves) are drawn in the loss chart.
+  const curves = page.getByTestId('chart-loss').locator('path.recharts-line-curve');
+  await expect(curves).toHaveCount(6);
+  // Each is drawn through at least two points (a move, then a line or curve segment).
+  for (const d of await curves.evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''))) expect(d).toMatch(/^M[^A-Z]+[LC]/);
+  for (const chart of ['chart-speed', 'chart-memory']) {
+    await expect(page.getByTestId(chart).locator('path.recharts-line-curve')).toHaveCount(3);
+  }
+
+  // Losses fall: each run's validation loss (same batches) after training is below its loss
+  // before the first step; every logged step has a finite train loss.
+  const series = await lossSeries(page);
+  for (const title of ['Full fine-tuning', 'Prompt tuning', 'LoRA']) {
+    const train = series[`${title} · train`];
+    const validation = series[`${title} · validation`];
+    expect(train.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    for (const p of train) expect(Number.isFinite(p.value)).toBe(true);
+    expect(validation.map((p) => p.step)).toEqual([0, 4]);
+    expect(validation[1].value, `${title}: validation loss after training`).toBeLessThan(validation[0].value);
+  }
+
+  // The table's trainable counts are the formulas' (language modelling: no extra head).
+  const config = tinyGpt2Config();
+  expect(await trainableByMethod(page)).toEqual({
+    full: { method: gpt2Params(config), head: 0 },
+    prompt: { method: promptParams(config, 20), head: 0 },
+    lora: { method: loraParams(config, 8, 2), head: 0 },
+  });
+  const table = page.getByTestId('summary-table');
+  await expect(table.locator('tbody tr')).toHaveCount(3);
+  await expect(table).toContainText(gpt2Params(config).toLocaleString('en-US'));
+  await expect(table).toContainText(loraParams(config, 8, 2).toLocaleString('en-US'));
+  await expect(table.locator('td[data-col=wall]').first()).toHaveText(/\d+(\.\d)? s|min/);
+  await expect(table.locator('td[data-col=peak-gpu]').first()).toHaveText(/\d+(\.\d)? (KiB|MiB|GiB)/);
+});

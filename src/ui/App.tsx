@@ -1,0 +1,42 @@
+import { ChartsPanel } from './charts/ChartsPanel';
+import { BackendBanner } from './panels/BackendBanner';
+import { Header } from './panels/Header';
+import { LinkNotices } from './panels/LinkNotices';
+import { MethodsPanel } from './panels/MethodsPanel';
+import { ModelPanel } from './panels/ModelPanel';
+import { ProgressStatus } from './panels/ProgressStatus';
+import { RunControls } from './panels/RunControls';
+import { SummaryTable } from './panels/SummaryTable';
+import { TaskPanel } from './panels/TaskPanel';
+import { TrainingPanel } from './panels/TrainingPanel';
+import { isActive } from './run-state';
+import { useAppStore } from './store';
+
+export function App() {
+  // While a run holds the worker the settings are read-only: what is shown is what runs.
+  const locked = useAppStore((s) => isActive(s.status));
+  return (
+    <>
+      <a className="skip-link" href="#results">
+        Skip to results
+      </a>
+      <Header />
+      <BackendBanner />
+      <LinkNotices />
+      <main className="layout">
+        <form className="setup" aria-label="Experiment settings" onSubmit={(event) => event.preventDefault()}>
+          <ModelPanel disabled={locked} />
+          <TaskPanel disabled={locked} />
+          <MethodsPanel disabled={locked} />
+          <TrainingPanel disabled={locked} />
+        </form>
+        <div className="results" id="results" tabIndex={-1}>
+          <RunControls />
+          <ProgressStatus />
+          <ChartsPanel />
+          <SummaryTable />
+        </div>
+      </main>
+    </>
+  );
+}

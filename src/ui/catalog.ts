@@ -1,0 +1,62 @@
+import { METHOD_NAMES } from '../engine/methods/registry';
+import type { MethodName } from '../engine/methods/types';
+
+/** Checkpoints shipped under public/models/ (the worker fetches them below the app's base URL). */
+export const BUILT_IN_MODELS: ReadonlyArray<{ id: string; title: string }> = [{ id: 'tiny-gpt2', title: 'tiny-gpt2 (built in)' }];
+
+/**
+ * One colour per method, the same in every chart and in the table. Each is dark enough for
+ * 4.5:1 against white, and they differ in lightness as well as hue. A method added to the
+ * registry without a colour here gets one from the spare list.
+ */
+const METHOD_COLOURS: Partial<Record<MethodName, string>> = {
+  full: '#1d4ed8',
+  head: '#7e22ce',
+  prompt: '#b45309',
+  lora: '#047857',
+  dept: '#be123c',
+};
+const SPARE_COLOURS = ['#0e7490', '#4d7c0f', '#9d174d', '#57534e'];
+
+export function methodColour(name: MethodName): string {
+  return METHOD_COLOURS[name] ?? SPARE_COLOURS[Math.max(0, METHOD_NAMES.indexOf(name)) % SPARE_COLOURS.length];
+}
+
+/** Labels for method options, by `method.option`; unknown options fall back to their key. */
+export const OPTION_LABELS: Record<string, string> = {
+  'prompt.length': 'Prompt length (virtual tokens)',
+  'prompt.init': 'Initialisation',
+  'lora.r': 'Rank r',
+  'lora.alpha': 'Alpha (update scaled by alpha / r)',
+  'lora.dropout': 'Dropout',
+  'lora.targets': 'Adapted matrices',
+  'dept.length': 'Short prompt length m',
+  'dept.budget': 'Match the PT budget of l tokens',
+  'dept.r': 'Rank r (when no budget)',
+  'dept.init': 'Prompt initialisation',
+};
+
+/** Labels for enum choices, by value; unknown ones show as they are. */
+export const CHOICE_LABELS: Record<string, string> = {
+  vocab: 'copies of vocabulary embeddings',
+  random: 'random (model init scale)',
+  q: 'query (q)',
+  k: 'key (k)',
+  v: 'value (v)',
+  attn_out: 'attention output',
+  mlp_in: 'MLP in',
+  mlp_out: 'MLP out',
+};
+
+/**
+ * Learning-rate groups (keys of the spec's optimizer.lr): their labels and the methods that
+ * train them, so only the rates that matter for the ticked methods are shown. A group not
+ * listed here is always shown, under its own name.
+ */
+export const LR_GROUPS: Record<string, { label: string; usedBy: MethodName[] | 'all' }> = {
+  model: { label: 'Learning rate: model weights (full fine-tuning)', usedBy: ['full'] },
+  head: { label: 'Learning rate: task head', usedBy: 'all' },
+  prompt: { label: 'Learning rate: prompt (PT, DePT)', usedBy: ['prompt', 'dept'] },
+  lora: { label: 'Learning rate: LoRA A, B', usedBy: ['lora'] },
+  lowrank: { label: 'Learning rate: DePT low-rank A, B', usedBy: ['dept'] },
+};

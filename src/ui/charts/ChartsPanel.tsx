@@ -1,0 +1,46 @@
+import { useMemo } from 'react';
+import { formatBytes, formatLoss, formatRate } from '../format';
+import { useAppStore } from '../store';
+import { MetricChart } from './MetricChart';
+import { lossChartData, stepChartData } from './series';
+
+export function ChartsPanel() {
+  const runs = useAppStore((s) => s.runs);
+  const maxStep = useAppStore((s) => s.runSpec?.steps ?? s.spec.steps);
+  const loss = useMemo(() => lossChartData(runs), [runs]);
+  const speed = useMemo(() => stepChartData(runs, (p) => p.tokensPerSec), [runs]);
+  const memory = useMemo(() => stepChartData(runs, (p) => p.gpuBytes), [runs]);
+  return (
+    <section className="panel charts" aria-labelledby="charts-heading">
+      <h2 id="charts-heading">Live comparison</h2>
+      <div className="chart-grid">
+        <MetricChart
+          title="Loss vs step (solid: train, dashed: validation)"
+          description="Training loss at every logged step and validation loss at each evaluation, one colour per method."
+          data={loss}
+          maxStep={maxStep}
+          format={formatLoss}
+          testId="chart-loss"
+        />
+        <MetricChart
+          title="Throughput: tokens per second"
+          description="Training tokens processed per second at each logged step, per method."
+          data={speed}
+          maxStep={maxStep}
+          format={formatRate}
+          fromZero
+          testId="chart-speed"
+        />
+        <MetricChart
+          title="GPU memory held by tfjs"
+          description="Bytes tfjs holds on the device after each logged step (all runs share one device)."
+          data={memory}
+          maxStep={maxStep}
+          format={formatBytes}
+          fromZero
+          testId="chart-memory"
+        />
+      </div>
+    </section>
+  );
+}

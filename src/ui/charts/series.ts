@@ -1,0 +1,62 @@
+import { methodByName } from '../../engine/methods/registry';
+import { methodColour } from '../catalog';
+import type { RunSeries, StepPoint } from '../store';
+
+/** One line of a chart: a data key in the rows, its legend label and its look. */
+export interface ChartLine {
+  key: string;
+  label: string;
+  colour: string;
+  dashed: boolean;
+}
+
+/** Rows by step (recharts' shape): `{ step, [line.key]: value }`, missing values absent. */
+export type ChartRow = Record<string, number>;
+
+export interface ChartData {
+  rows: ChartRow[];
+  lines: ChartLine[];
+}
+
+function title(run: RunSeries): string {
+  return methodByName(run.method).title;
+}
+
+function rowsFrom(points: Array<{ step: number; key: string; value: number }>): ChartRow[] {
+  const byStep = new Map<number, ChartRow>();
+  for (const p of points) {
+    const row: ChartRow = byStep.get(p.step) ?? { step: p.step };
+    row[p.key] = p.value;
+    byStep.set(p.step, row);
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+/** Train loss (solid) and validation loss (dashed) of every run, on one step axis. */
+export function lossChartData(runs: readonly RunSeries[]): ChartData {
+  const lines: ChartLine[] = [];
+  const points: Array<{ step: number; key: string; value: number }> = [];
+  for (const run of runs) {
+    const colour = methodColour(run.method);
+    // runIds are "0:full"; recharts reads dots in a dataKey as a path, so keys avoid them.
+    const trainKey = `train ${run.runId}`;
+    const valKey = `val ${run.runId}`;
+    lines.push({ key: trainKey, label: `${title(run)} · train`, colour, dashed: false });
+    lines.push({ key: valKey, label: `${title(run)} · validation`, colour, dashed: true });
+    for (const s of run.steps) points.push({ step: s.step, key: trainKey, value: s.loss });
+    for (const e of run.evals) points.push({ step: e.step, key: valKey, value: e.loss });
+  }
+  return { rows: rowsFrom(points), lines };
+}
+
+/** One per-step metric (tokens/s, GPU bytes) of every run. */
+export function stepChartData(runs: readonly RunSeries[], pick: (p: StepPoint) => number): ChartData {
+  const lines: ChartLine[] = [];
+  const points: Array<{ step: number; key: string; value: number }> = [];
+  for (const run of runs) {
+    const key = `run ${run.runId}`;
+    lines.push({ key, label: title(run), colour: methodColour(run.method), dashed: false });
+    for (const s of run.steps) points.push({ step: s.step, key, value: pick(s) });
+  }
+  return { rows: rowsFrom(points), lines };
+}

@@ -1,0 +1,16 @@
+import { useAppStore } from '../store';
+
+export function Header() {
+  const backend = useAppStore((s) => s.backend);
+  const backendError = useAppStore((s) => s.backendError);
+  return (
+    <header className="app-header">
+      <h1>PEFT playground</h1>
+      <p className="tagline">Full fine-tuning, head-only, prompt tuning and LoRA on a tiny GPT-2, trained side by side in your browser.</p>
+      <p className="backend" data-testid="backend" aria-live="polite">
+        <span className="visually-hidden">Backend: </span>
+        {backend ? `${backend.backend} · ${backend.adapter}` : backendError ? 'no backend' : 'starting backend…'}
+      </p>
+    </header>
+  );
+}

@@ -1,0 +1,41 @@
+import { METHODS } from '../../engine/methods/registry';
+import { methodColour } from '../catalog';
+import { useAppStore } from '../store';
+import { MethodOptions } from './MethodOptions';
+import { TrainableLine } from './TrainableLine';
+
+export function MethodsPanel({ disabled }: { disabled: boolean }) {
+  const spec = useAppStore((s) => s.spec);
+  const toggleMethod = useAppStore((s) => s.toggleMethod);
+  const setMethodOptions = useAppStore((s) => s.setMethodOptions);
+  return (
+    <section className="panel" aria-labelledby="methods-heading">
+      <h2 id="methods-heading">Methods to compare</h2>
+      {METHODS.map((method) => {
+        const selected = spec.methods.find((m) => m.name === method.name);
+        // The spec needs at least one method; the last one cannot be unticked.
+        const onlyOne = !!selected && spec.methods.length === 1;
+        return (
+          <div key={method.name} className="method" data-method={method.name} style={{ borderLeftColor: methodColour(method.name) }}>
+            <label className="check method-title">
+              <input
+                type="checkbox"
+                checked={!!selected}
+                disabled={disabled || onlyOne}
+                onChange={(event) => toggleMethod(method.name, event.target.checked, method.defaults as Record<string, unknown>)}
+              />
+              {method.title}
+            </label>
+            <p className="hint">{method.summary}</p>
+            {selected && (
+              <>
+                <MethodOptions method={method} options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />
+                <TrainableLine method={method.name} options={selected.options} />
+              </>
+            )}
+          </div>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import { useModelShape } from '../model-info';
+import { runBlockers } from '../run-blockers';
+import { isActive } from '../run-state';
+import { useAppStore } from '../store';
+import { pauseRun, resetRun, resumeRun, startRun, stopRun } from '../training-client';
+import { CopyLinkButton } from './CopyLinkButton';
+
+export function RunControls() {
+  const spec = useAppStore((s) => s.spec);
+  const status = useAppStore((s) => s.status);
+  const backend = useAppStore((s) => s.backend);
+  const fromLink = useAppStore((s) => s.fromLink);
+  const hasResults = useAppStore((s) => s.runs.length > 0 || s.status === 'error');
+  const model = useModelShape(spec.model);
+  const blockers = runBlockers(spec, model.state === 'ready' ? model.value.shape : null);
+  const active = isActive(status);
+  const canRun = !active && backend !== null && blockers.length === 0;
+  return (
+    <section className="panel run-controls" aria-labelledby="run-heading">
+      <h2 id="run-heading">Run</h2>
+      {fromLink && !active && <p className="callout">This experiment was opened from a link. Press Run to replay it on your GPU.</p>}
+      <div className="buttons">
+        <button type="button" className="primary" disabled={!canRun} onClick={() => void startRun(spec)}>
+          Run
+        </button>
+        {status === 'paused' ? (
+          <button type="button" onClick={resumeRun}>
+            Resume
+          </button>
+        ) : (
+          <button type="button" disabled={status !== 'running'} onClick={pauseRun}>
+            Pause
+          </button>
+        )}
+        <button type="button" disabled={!(status === 'running' || status === 'paused' || status === 'loading')} onClick={() => void stopRun()}>
+          Stop
+        </button>
+        <button type="button" disabled={!hasResults || status === 'stopping'} onClick={() => void resetRun()}>
+          Reset
+        </button>
+      </div>
+      {backend === null && <p className="hint">Waiting for the training backend to start…</p>}
+      {blockers.length > 0 && (
+        <ul className="field-error" aria-label="Why Run is unavailable">
+          {blockers.map((b) => (
+            <li key={b}>{b}</li>
+          ))}
+        </ul>
+      )}
+      <CopyLinkButton />
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+import { taskById, isTaskId } from '../../engine/data/tasks';
+import { methodByName } from '../../engine/methods/registry';
+import { methodColour } from '../catalog';
+import { formatBytes, formatCount, formatLoss, formatMs, formatPercent, formatRate } from '../format';
+import { useAppStore, type RunSeries } from '../store';
+
+/** Mean tokens/s over the logged steps after the first (which includes kernel compilation). */
+function liveTokensPerSec(run: RunSeries): number | null {
+  if (run.summary) return run.summary.meanTokensPerSec;
+  const steady = run.steps.length > 1 ? run.steps.slice(1) : run.steps;
+  return steady.length ? steady.reduce((a, s) => a + s.tokensPerSec, 0) / steady.length : null;
+}
+
+/**
+ * One row per run, filled live and completed by the run's summary: the text alternative to
+ * the charts and the numbers people compare methods by.
+ */
+export function SummaryTable() {
+  const runs = useAppStore((s) => s.runs);
+  const runSpec = useAppStore((s) => s.runSpec);
+  const metric = runSpec && isTaskId(runSpec.task) ? taskById(runSpec.task).metric : 'accuracy';
+  return (
+    <section className="panel" aria-labelledby="summary-heading">
+      <h2 id="summary-heading">Summary per run</h2>
+      {runs.length === 0 ? (
+        <p className="hint">Press Run to train the selected methods; their numbers appear here as they come in.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="summary" data-testid="summary-table">
+            <thead>
+              <tr>
+                <th scope="col">Method</th>
+                <th scope="col">Trainable params</th>
+                <th scope="col">Head params</th>
+                <th scope="col">% of model</th>
+                <th scope="col">Val loss</th>
+                <th scope="col">{metric === 'perplexity' ? 'Val perplexity' : 'Val accuracy'}</th>
+                <th scope="col">Tokens/s</th>
+                <th scope="col">Peak GPU memory</th>
+                <th scope="col">Wall time</th>
+                <th scope="col">Steps</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => {
+                const lastEval = run.evals.at(-1) ?? null;
+                const tokens = liveTokensPerSec(run);
+                const peak = run.summary?.peakGpuBytes ?? run.steps.at(-1)?.peakGpuBytes ?? null;
+                const headline = lastEval ? (metric === 'perplexity' ? lastEval.perplexity : lastEval.accuracy) : null;
+                return (
+                  <tr key={run.runId} data-method={run.method} data-run={run.runId}>
+                    <th scope="row">
+                      <span className="swatch" style={{ background: methodColour(run.method) }} aria-hidden="true" />
+                      {methodByName(run.method).title}
+                    </th>
+                    <td data-col="trainable" data-value={run.trainable.method}>
+                      {formatCount(run.trainable.method)}
+                    </td>
+                    <td data-col="head" data-value={run.trainable.head}>
+                      {formatCount(run.trainable.head)}
+                    </td>
+                    <td data-col="percent">{formatPercent(run.trainable.method / run.totalParams)}</td>
+                    <td data-col="val-loss" data-value={lastEval?.loss ?? ''}>
+                      {lastEval ? formatLoss(lastEval.loss) : '—'}
+                    </td>
+                    <td data-col="metric">
+                      {headline === null ? '—' : metric === 'perplexity' ? headline.toFixed(2) : `${(headline * 100).toFixed(1)}%`}
+                    </td>
+                    <td data-col="tokens">{tokens === null ? '—' : formatRate(tokens)}</td>
+                    <td data-col="peak-gpu">{peak === null ? '—' : formatBytes(peak)}</td>
+                    <td data-col="wall">{run.summary ? formatMs(run.summary.wallMs) : 'running'}</td>
+                    <td data-col="steps">{run.summary?.steps ?? run.steps.at(-1)?.step ?? 0}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

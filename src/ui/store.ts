@@ -1,0 +1,187 @@
+import { create } from 'zustand';
+import type { BackendInfo } from '../engine/backend';
+import type { RunEvent, RunSummary } from '../engine/experiment/events';
+import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
+import { METHOD_NAMES } from '../engine/methods/registry';
+import type { MethodName, TrainableCount } from '../engine/methods/types';
+
+/**
+ * The app's one store. Data flows one way: the spec is edited here, sent to the worker, and the
+ * worker's events come back through `applyEvent`; components only read. No tensors live here.
+ */
+
+export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'stopping' | 'stopped' | 'done' | 'error';
+
+export interface StepPoint {
+  step: number;
+  loss: number;
+  stepMs: number;
+  tokensPerSec: number;
+  gpuBytes: number;
+  peakGpuBytes: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  accuracy: number | null;
+  perplexity: number | null;
+}
+
+/** One method's run as the charts and the table see it. */
+export interface RunSeries {
+  runId: string;
+  method: MethodName;
+  trainable: TrainableCount;
+  totalParams: number;
+  steps: StepPoint[];
+  evals: EvalPoint[];
+  summary: RunSummary | null;
+}
+
+export interface Progress {
+  stage: 'model' | 'data' | 'setup' | 'warmup';
+  message: string;
+  fraction: number | null;
+}
+
+export interface AppState {
+  /** The experiment being edited (always valid: fields only commit values the schema accepts). */
+  spec: ExperimentSpec;
+  /** Options of methods the user unticked, so ticking them again restores the edits. */
+  stashedOptions: Partial<Record<MethodName, Record<string, unknown>>>;
+  /** Problems found in the link the page was opened with; shown until dismissed. */
+  notices: string[];
+  /** The spec came from a link (and has not been run yet): the UI offers to replay it. */
+  fromLink: boolean;
+  backend: BackendInfo | null;
+  backendError: string | null;
+  status: RunStatus;
+  progress: Progress | null;
+  error: string | null;
+  /** The spec of the current or last run: the charts' axes and the table follow it, not edits. */
+  runSpec: ExperimentSpec | null;
+  runs: RunSeries[];
+
+  setSpec(spec: ExperimentSpec): void;
+  loadLink(spec: ExperimentSpec, notices: string[], fromLink: boolean): void;
+  toggleMethod(name: MethodName, selected: boolean, defaults: Record<string, unknown>): void;
+  setMethodOptions(name: MethodName, options: Record<string, unknown>): void;
+  dismissNotice(index: number): void;
+  dismissAllNotices(): void;
+  setBackend(info: BackendInfo | null, error: string | null): void;
+  beginRun(spec: ExperimentSpec): void;
+  setStatus(status: RunStatus): void;
+  applyEvent(event: RunEvent): void;
+  clearResults(): void;
+}
+
+/** Keeps the methods in the registry's order, so colours and table rows stay put. */
+function sortByRegistry(methods: ExperimentSpec['methods']): ExperimentSpec['methods'] {
+  return [...methods].sort((a, b) => METHOD_NAMES.indexOf(a.name) - METHOD_NAMES.indexOf(b.name));
+}
+
+function updateRun(runs: RunSeries[], runId: string, update: (run: RunSeries) => RunSeries): RunSeries[] {
+  return runs.map((run) => (run.runId === runId ? update(run) : run));
+}
+
+export const useAppStore = create<AppState>()((set, get) => ({
+  // Completed by the schemas, so every method option has a value for its input.
+  spec: parseExperimentSpec(DEFAULT_SPEC),
+  stashedOptions: {},
+  notices: [],
+  fromLink: false,
+  backend: null,
+  backendError: null,
+  status: 'idle',
+  progress: null,
+  error: null,
+  runSpec: null,
+  runs: [],
+
+  setSpec: (spec) => set({ spec }),
+  loadLink: (spec, notices, fromLink) => set({ spec, notices, fromLink, stashedOptions: {} }),
+
+  toggleMethod(name, selected, defaults) {
+    const { spec, stashedOptions } = get();
+    const present = spec.methods.find((m) => m.name === name);
+    if (selected && !present) {
+      const options = stashedOptions[name] ?? defaults;
+      set({ spec: { ...spec, methods: sortByRegistry([...spec.methods, { name, options }]) } });
+    } else if (!selected && present) {
+      set({
+        spec: { ...spec, methods: spec.methods.filter((m) => m.name !== name) },
+        stashedOptions: { ...stashedOptions, [name]: present.options },
+      });
+    }
+  },
+
+  setMethodOptions(name, options) {
+    const { spec } = get();
+    set({ spec: { ...spec, methods: spec.methods.map((m) => (m.name === name ? { name, options } : m)) } });
+  },
+
+  dismissNotice: (index) => set({ notices: get().notices.filter((_, i) => i !== index) }),
+  dismissAllNotices: () => set({ notices: [] }),
+  setBackend: (backend, backendError) => set({ backend, backendError }),
+
+  beginRun: (spec) =>
+    set({ runSpec: spec, runs: [], fromLink: false, status: 'loading', error: null, progress: { stage: 'model', message: 'starting the worker', fraction: null } }),
+
+  setStatus: (status) => set({ status }),
+
+  applyEvent(event) {
+    const state = get();
+    switch (event.type) {
+      case 'backend':
+        set({ backend: event.info });
+        return;
+      case 'progress':
+        set({ progress: { stage: event.stage, message: event.message, fraction: event.fraction } });
+        return;
+      case 'run-start': {
+        const runs: RunSeries[] = [
+          ...state.runs,
+          { runId: event.runId, method: event.method, trainable: event.trainable, totalParams: event.totalParams, steps: [], evals: [], summary: null },
+        ];
+        // Once every run is set up, the first GPU work (the untrained evaluation, then the
+        // first step) compiles the shaders: seconds to tens of seconds with nothing to show.
+        const allSetUp = runs.length === state.runSpec?.methods.length;
+        set({ runs, ...(allSetUp ? { progress: { stage: 'warmup', message: 'compiling GPU kernels (first evaluation and step)', fraction: null } } : {}) });
+        return;
+      }
+      case 'step': {
+        const point: StepPoint = {
+          step: event.step,
+          loss: event.loss,
+          stepMs: event.stepMs,
+          tokensPerSec: event.tokensPerSec,
+          gpuBytes: event.gpuBytes,
+          peakGpuBytes: event.peakGpuBytes,
+        };
+        set({
+          runs: updateRun(state.runs, event.runId, (run) => ({ ...run, steps: [...run.steps, point] })),
+          // The first step ends the warm-up (kernel compilation); nothing is pending after it.
+          progress: state.progress?.stage === 'warmup' ? null : state.progress,
+          status: state.status === 'loading' ? 'running' : state.status,
+        });
+        return;
+      }
+      case 'eval': {
+        const point: EvalPoint = { step: event.step, loss: event.loss, accuracy: event.accuracy, perplexity: event.perplexity };
+        set({
+          runs: updateRun(state.runs, event.runId, (run) => ({ ...run, evals: [...run.evals, point] })),
+        });
+        return;
+      }
+      case 'run-end':
+        set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, summary: event.summary })) });
+        return;
+      case 'error':
+        set({ status: 'error', error: event.message, progress: null });
+        return;
+    }
+  },
+
+  clearResults: () => set({ runs: [], runSpec: null, status: 'idle', progress: null, error: null }),
+}));

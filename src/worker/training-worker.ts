@@ -1,0 +1,87 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import { initBackend, type BackendInfo } from '../engine/backend';
+import { loadBaseCheckpoint, type BaseCheckpoint } from '../engine/experiment/base-model';
+import type { RunEvent } from '../engine/experiment/events';
+import { runExperiment } from '../engine/experiment/runner';
+import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
+import { browserRunnerEnv } from './browser-env';
+import type { TrainingWorkerApi } from './protocol';
+import { PausableControl } from './run-control';
+import { WASM_BINARY_URLS } from './wasm-binaries';
+import { registerChunkedWebgpuAddN } from './webgpu-addn';
+
+/**
+ * The training worker: owns tfjs (WebGPU works in dedicated workers in Chromium), runs one
+ * experiment at a time and streams its events to the page, so the page never blocks on a
+ * step. RPC is comlink: the page calls these methods; events come back through a proxied
+ * callback.
+ */
+
+let assetBase = '';
+let backend: Promise<BackendInfo> | null = null;
+let control: PausableControl | null = null;
+/** The last loaded checkpoint, reused by the next run of the same model (no re-download). */
+let cached: { model: string; checkpoint: BaseCheckpoint } | null = null;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const api: TrainingWorkerApi = {
+  init(options) {
+    assetBase = options.assetBase;
+    backend ??= initBackend({ ...(options.order ? { order: options.order } : {}), wasmPaths: WASM_BINARY_URLS }).then((info) => {
+      registerChunkedWebgpuAddN();
+      return info;
+    });
+    return backend;
+  },
+
+  async start(spec: ExperimentSpec, onEvent: (event: RunEvent) => void) {
+    if (control) throw new Error('a run is already in progress');
+    if (!backend) throw new Error('init() must be called before start()');
+    const ownControl = new PausableControl();
+    control = ownControl;
+    // comlink proxy calls return promises; events are fire-and-forget.
+    const emit = (event: RunEvent) => void onEvent(event);
+    try {
+      emit({ type: 'backend', info: await backend });
+      // The page validated the spec already; the worker does not trust its caller either.
+      const checked = parseExperimentSpec(spec);
+      const env = browserRunnerEnv(assetBase);
+      if (cached?.model !== checked.model) {
+        cached = null;
+        emit({ type: 'progress', stage: 'model', message: `downloading ${checked.model}`, fraction: 0 });
+        const checkpoint = await loadBaseCheckpoint(env.modelSource(checked.model), (p) =>
+          emit({
+            type: 'progress',
+            stage: 'model',
+            message: `downloading ${p.file}`,
+            fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null,
+          }),
+        );
+        cached = { model: checked.model, checkpoint };
+      }
+      await runExperiment(checked, env, emit, ownControl, { preloaded: cached.checkpoint });
+    } catch (error) {
+      emit({ type: 'error', message: messageOf(error) });
+    } finally {
+      control = null;
+      // The callback is a comlink proxy holding a MessagePort; one is made per run.
+      (onEvent as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
+    }
+  },
+
+  pause() {
+    control?.pause();
+  },
+  resume() {
+    control?.resume();
+  },
+  stop() {
+    control?.stop();
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  // Relative base: the built site works from any folder (GitHub Pages, a file server's subpath).
+  base: './',
+  plugins: [react()],
+  worker: {
+    // The training worker is a module worker (it imports tfjs and the engine as ES modules).
+    format: 'es',
+  },
+  build: {
+    target: 'es2022',
+    // tfjs is large by nature and lands once in the page (param counts) and once in the worker.
+    chunkSizeWarningLimit: 4096,
+  },
+  preview: { port: 4173, strictPort: true },
+});
