@@ -2,6 +2,7 @@ import { tf } from './tf';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsorted-segment-sum-wasm';
+import { registerChunkedWebgpuAddN } from './kernels/chunked-addn-webgpu';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -80,6 +81,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
       await tf.ready();
+      if (name === 'webgpu') registerChunkedWebgpuAddN();
       return { backend: name, adapter: await adapterDescription(name), fallbacks };
     } catch (error) {
       fallbacks.push({ backend: name, reason: error instanceof Error ? error.message : String(error) });

@@ -9,7 +9,6 @@ import { browserRunnerEnv } from './browser-env';
 import type { TrainingWorkerApi } from './protocol';
 import { PausableControl } from './run-control';
 import { WASM_BINARY_URLS } from './wasm-binaries';
-import { registerChunkedWebgpuAddN } from './webgpu-addn';
 
 /**
  * The training worker: owns tfjs (WebGPU works in dedicated workers in Chromium), runs one
@@ -31,10 +30,7 @@ function messageOf(error: unknown): string {
 const api: TrainingWorkerApi = {
   init(options) {
     assetBase = options.assetBase;
-    backend ??= initBackend({ ...(options.order ? { order: options.order } : {}), wasmPaths: WASM_BINARY_URLS }).then((info) => {
-      registerChunkedWebgpuAddN();
-      return info;
-    });
+    backend ??= initBackend({ ...(options.order ? { order: options.order } : {}), wasmPaths: WASM_BINARY_URLS });
     return backend;
   },
 

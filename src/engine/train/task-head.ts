@@ -105,14 +105,13 @@ class LmHead implements TaskHead {
   }
 
   evaluate(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number) {
-    const { lossSum, count } = tf.tidy(() => {
+    const lossSum = tf.tidy(() => {
       const { logits, targets, mask } = this.shifted(hidden, batch, prefix);
-      return { lossSum: tf.sum(tf.mul(nll(logits, targets), mask)) as tf.Scalar, count: tf.sum(mask) };
+      return tf.sum(tf.mul(nll(logits, targets), mask)) as tf.Scalar;
     });
-    // Sum of the shifted mask, known on the host: right padding means every row's first token
-    // is real and is no target. (dataSync would read the GPU synchronously, which on WebGPU
-    // goes through an OffscreenCanvas and loses the device in Chromium.)
-    count.dispose();
+    // The number of targets is known on the host: with right padding each row's first token is
+    // real and is nobody's target. (Reading it back with dataSync would stall the GPU, and on
+    // WebGPU in Chromium a synchronous read goes through an OffscreenCanvas and loses the device.)
     return { lossSum, count: batch.realTokens - batch.inputIds.shape[0], correct: null };
   }
 

@@ -1,4 +1,4 @@
-import { tf } from '../engine/tf';
+import { tf } from '../tf';
 
 type KernelConfig = ReturnType<typeof tf.getKernel>;
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
@@ -13,9 +13,8 @@ interface WebgpuBackendLike {
  * storage buffers per stage (SwiftShader, many integrated GPUs) an addN of more than 7 tensors
  * is an invalid pipeline: its output is garbage and training goes NaN. The optimizer sums one
  * squared norm per trainable tensor with addN (17 tensors for LoRA on 4 layers). This wraps
- * the kernel to add in chunks that fit the device's limit. Call after the webgpu backend is set.
- *
- * (The engine should own this next to its wasm kernel fixes; it lives here until it moves.)
+ * the kernel to add in chunks that fit the device's limit. initBackend calls it once the webgpu
+ * backend is set.
  */
 export function registerChunkedWebgpuAddN(): void {
   if (tf.getBackend() !== 'webgpu') return;
