@@ -41,4 +41,11 @@ test('full fine-tuning vs prompt tuning vs LoRA train side by side on WebGPU', a
   await expect(table).toContainText(loraParams(config, 8, 2).toLocaleString('en-US'));
   await expect(table.locator('td[data-col=wall]').first()).toHaveText(/\d+(\.\d)? s|min/);
   await expect(table.locator('td[data-col=peak-gpu]').first()).toHaveText(/\d+(\.\d)? (KiB|MiB|GiB)/);
+
+  // Each run's own memory: base weights + trainable tensors + their two Adam moments, float32.
+  const runBytes = async (method: string) => Number(await table.locator(`tr[data-method=${method}] td[data-col=run-memory]`).getAttribute('data-value'));
+  const base = gpt2Params(config);
+  expect(await runBytes('full')).toBe(4 * 3 * base);
+  expect(await runBytes('prompt')).toBe(4 * (base + 3 * promptParams(config, 20)));
+  expect(await runBytes('lora')).toBe(4 * (base + 3 * loraParams(config, 8, 2)));
 });

@@ -19,6 +19,7 @@ export interface StepPoint {
   tokensPerSec: number;
   gpuBytes: number;
   peakGpuBytes: number;
+  runBytes: number;
 }
 
 export interface EvalPoint {
@@ -158,6 +159,7 @@ export const useAppStore = create<AppState>()((set, get) => ({
           tokensPerSec: event.tokensPerSec,
           gpuBytes: event.gpuBytes,
           peakGpuBytes: event.peakGpuBytes,
+          runBytes: event.runBytes,
         };
         set({
           runs: updateRun(state.runs, event.runId, (run) => ({ ...run, steps: [...run.steps, point] })),

@@ -32,6 +32,8 @@ export interface RunSummary {
   meanTokensPerSec: number | null;
   meanStepMs: number | null;
   peakGpuBytes: number;
+  /** Bytes this run's own tensors hold (weights, trainable tensors, optimizer state). */
+  runBytes: number | null;
   /** Time spent in this run's steps and evaluations (other runs' steps excluded). */
   wallMs: number;
 }

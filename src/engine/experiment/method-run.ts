@@ -94,6 +94,7 @@ export class MethodRun {
       meanTokensPerSec: mean((s) => s.tokensPerSec),
       meanStepMs: mean((s) => s.stepMs),
       peakGpuBytes: this.loggedSteps.reduce((m, s) => Math.max(m, s.peakGpuBytes), 0),
+      runBytes: this.loggedSteps.at(-1)?.runBytes ?? null,
       wallMs: this.wallMs,
     };
   }

@@ -6,6 +6,16 @@ import { batchToTensors, disposeBatch, type TaskHead } from './task-head';
 import { GroupedAdam, lrFactorAt, type OptimizerSettings, type ScheduleSettings } from './optimizer';
 import { backendBytes } from '../backend';
 
+/** float32 bytes of the distinct variables of model, method and head, plus Adam's m and v. */
+function ownedBytes(options: TrainerOptions, trainableElements: number): number {
+  const variables = new Set<tf.Variable>(options.model.namedVariables().map(([, v]) => v));
+  for (const group of options.method.paramGroups) for (const v of group.variables) variables.add(v);
+  for (const v of options.head.variables) variables.add(v);
+  let elements = 2 * trainableElements;
+  for (const v of variables) elements += v.size;
+  return 4 * elements;
+}
+
 /** One logged training step. */
 export interface StepMetrics {
   step: number;
@@ -18,6 +28,12 @@ export interface StepMetrics {
   /** Bytes tfjs holds now, and the most seen so far in this run. */
   gpuBytes: number;
   peakGpuBytes: number;
+  /**
+   * Bytes of the tensors this run owns: its copy of the base weights, its trainable tensors and
+   * their Adam state (2 per trainable element). Runs share one device, so `gpuBytes` cannot tell
+   * them apart; this can, and it is where parameter-efficient methods save memory.
+   */
+  runBytes: number;
   trainableParams: number;
 }
 
@@ -58,6 +74,7 @@ export class Trainer {
   private pendingMs = 0;
   private pendingTokens = 0;
   private pendingSteps = 0;
+  private readonly runBytes: number;
 
   constructor(private readonly options: TrainerOptions) {
     const groups = [...options.method.paramGroups, { name: 'head', variables: options.head.variables }]
@@ -74,6 +91,7 @@ export class Trainer {
       throw new Error(`trainable parameter formula says ${declared}, but ${counted} elements train: the method's formula is wrong`);
     }
     this.optimizer = new GroupedAdam(groups, options.optimizer);
+    this.runBytes = ownedBytes(options, counted);
   }
 
   get step(): number {
@@ -128,6 +146,7 @@ export class Trainer {
       gradNorm: norm[0],
       gpuBytes: bytes,
       peakGpuBytes: this.peakBytes,
+      runBytes: this.runBytes,
       trainableParams: this.options.trainable.method + this.options.trainable.head,
     };
     this.pendingMs = 0;

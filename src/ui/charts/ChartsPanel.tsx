@@ -9,7 +9,7 @@ export function ChartsPanel() {
   const maxStep = useAppStore((s) => s.runSpec?.steps ?? s.spec.steps);
   const loss = useMemo(() => lossChartData(runs), [runs]);
   const speed = useMemo(() => stepChartData(runs, (p) => p.tokensPerSec), [runs]);
-  const memory = useMemo(() => stepChartData(runs, (p) => p.gpuBytes), [runs]);
+  const memory = useMemo(() => stepChartData(runs, (p) => p.runBytes), [runs]);
   return (
     <section className="panel charts" aria-labelledby="charts-heading">
       <h2 id="charts-heading">Live comparison</h2>
@@ -32,8 +32,8 @@ export function ChartsPanel() {
           testId="chart-speed"
         />
         <MetricChart
-          title="GPU memory held by tfjs"
-          description="Bytes tfjs holds on the device after each logged step (all runs share one device)."
+          title="Memory held by each run"
+          description="Bytes of each run's own tensors after each logged step: its copy of the base weights, its trainable tensors and their Adam state. Activations come and go within a step and are not included."
           data={memory}
           maxStep={maxStep}
           format={formatBytes}

@@ -36,7 +36,8 @@ export function SummaryTable() {
                 <th scope="col">Val loss</th>
                 <th scope="col">{metric === 'perplexity' ? 'Val perplexity' : 'Val accuracy'}</th>
                 <th scope="col">Tokens/s</th>
-                <th scope="col">Peak GPU memory</th>
+                <th scope="col">Run memory</th>
+                <th scope="col" title="tfjs's peak on the shared device while the runs trained together">Peak GPU memory (all runs)</th>
                 <th scope="col">Wall time</th>
                 <th scope="col">Steps</th>
               </tr>
@@ -46,6 +47,7 @@ export function SummaryTable() {
                 const lastEval = run.evals.at(-1) ?? null;
                 const tokens = liveTokensPerSec(run);
                 const peak = run.summary?.peakGpuBytes ?? run.steps.at(-1)?.peakGpuBytes ?? null;
+                const own = run.steps.at(-1)?.runBytes ?? null;
                 const headline = lastEval ? (metric === 'perplexity' ? lastEval.perplexity : lastEval.accuracy) : null;
                 return (
                   <tr key={run.runId} data-method={run.method} data-run={run.runId}>
@@ -67,6 +69,7 @@ export function SummaryTable() {
                       {headline === null ? '—' : metric === 'perplexity' ? headline.toFixed(2) : `${(headline * 100).toFixed(1)}%`}
                     </td>
                     <td data-col="tokens">{tokens === null ? '—' : formatRate(tokens)}</td>
+                    <td data-col="run-memory" data-value={own ?? ''}>{own === null ? '—' : formatBytes(own)}</td>
                     <td data-col="peak-gpu">{peak === null ? '—' : formatBytes(peak)}</td>
                     <td data-col="wall">{run.summary ? formatMs(run.summary.wallMs) : 'running'}</td>
                     <td data-col="steps">{run.summary?.steps ?? run.steps.at(-1)?.step ?? 0}</td>
