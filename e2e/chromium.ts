@@ -1,6 +1,6 @@
 /**
  * How the tests (and scripts/screenshot.ts) start Debian's Chromium: never a browser Playwright
- * downloads, since its CDN is unreachable here. Facts from shared/ENVIRONMENT.md: headless with
+ * downloads, since its CDN is unreachable here. Checked on Chromium 156: headless with
  * --enable-unsafe-webgpu gives a real WebGPU adapter (SwiftShader: Vulkan on the CPU); without
  * the flag navigator.gpu exists but offers no adapter.
  */

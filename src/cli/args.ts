@@ -37,7 +37,7 @@ export function parseArgs(argv: string[], booleanFlags: readonly string[] = []):
 export function typedOptions(raw: Map<string, string | true>, defaults: Record<string, unknown>, method: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of raw) {
-    if (!(key in defaults)) {
+    if (!Object.hasOwn(defaults, key)) {
       throw new UsageError(`method "${method}" has no option --${key}; its options: ${Object.keys(defaults).map((k) => `--${k}`).join(', ') || '(none)'}`);
     }
     const example = defaults[key];

@@ -15,7 +15,8 @@ import type { AttachedMethod, TaskShape } from '../engine/methods/types';
 import type { ModelShape } from '../engine/models/hooks';
 import { deptPlan, type DeptConfig } from '../engine/methods/dept';
 import type { TaskHead } from '../engine/train/task-head';
-import { initNodeBackend, modelSource, nodeRunnerEnv } from './node-env';
+import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './node-env';
+import { parseDataset } from '../engine/data/datasets';
 import { UsageError, parseArgs, typedOptions } from './args';
 
 type Print = (value: unknown) => void;
@@ -49,7 +50,12 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new UsageError(`--seq-len must be a positive integer, got "${seqLenArg}"`);
   const method = methodByName(methodName);
   const config = resolveMethodConfig(methodName, typedOptions(options, method.defaults as Record<string, unknown>, methodName));
-  const task: TaskShape = typeof taskId === 'string' && taskById(taskId).kind === 'classify' ? { kind: 'classify', numLabels: 2, seqLen } : { kind: 'lm', numLabels: 0, seqLen };
+  let task: TaskShape = { kind: 'lm', numLabels: 0, seqLen };
+  if (typeof taskId === 'string' && taskById(taskId).kind === 'classify') {
+    // The head's size is the dataset's label count.
+    const dataset = parseDataset(await readDataFile(taskById(taskId).datasetFile), taskId);
+    task = { kind: 'classify', numLabels: dataset.kind === 'classify' ? dataset.labels.length : 0, seqLen };
+  }
   const { shape } = await loadModelShape(modelSource(model));
   const count = method.trainableParams(shape, task, config);
   print({
@@ -131,7 +137,7 @@ export async function forwardCommand(argv: string[], print: Print): Promise<void
     const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
     const logits = tf.tidy(() => {
       const hidden = gpt2.forward(inputIds, mask, { hooks: method?.hooks ?? {} });
-      return head!.lastLogits(hidden, { inputIds, attentionMask: mask, labels: null, realTokens: ids.length }, prefix);
+      return head!.lastLogits(hidden, { inputIds, attentionMask: mask, labels: null, realTokens: ids.length, lmTargets: ids.length - 1 }, prefix);
     });
     const values = Array.from(await logits.data());
     tf.dispose([inputIds, mask, logits]);

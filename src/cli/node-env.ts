@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, type BackendInfo } from '../engine/backend';
+import { initBackend, NODE_BACKEND_ORDER, type BackendInfo } from '../engine/backend';
 import { sourceFor } from '../engine/io/node-source';
 import type { FileSource } from '../engine/io/file-source';
 import type { RunnerEnv } from '../engine/experiment/runner';
@@ -18,7 +18,7 @@ export const BUILT_IN_MODELS = ['tiny-gpt2'] as const;
 export async function initNodeBackend(): Promise<BackendInfo> {
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  return initBackend({ order: ['wasm', 'cpu'], wasmPaths: `${path.join(dir, 'dist')}/` });
+  return initBackend({ order: NODE_BACKEND_ORDER, wasmPaths: `${path.join(dir, 'dist')}/` });
 }
 
 /** A model argument: a built-in id, a folder, or an http(s) URL, all in the HF layout. */

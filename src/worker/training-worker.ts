@@ -39,8 +39,11 @@ const api: TrainingWorkerApi = {
     if (!backend) throw new Error('init() must be called before start()');
     const ownControl = new PausableControl();
     control = ownControl;
-    // comlink proxy calls return promises; events are fire-and-forget.
-    const emit = (event: RunEvent) => void onEvent(event);
+    // comlink proxy calls return promises; events are fire-and-forget, but if the page is gone
+    // (the call rejects) there is nobody to train for: stop.
+    const emit = (event: RunEvent) => {
+      Promise.resolve(onEvent(event)).catch(() => ownControl.stop());
+    };
     try {
       emit({ type: 'backend', info: await backend });
       // The page validated the spec already; the worker does not trust its caller either.

@@ -373,6 +373,7 @@ describe('DePT gradients vs central finite differences', () => {
       attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0, 0]], undefined, 'int32'),
       labels: kind === 'classify' ? tf.tensor1d([2, 0], 'int32') : null,
       realTokens: 12,
+      lmTargets: 10,
     };
   }
 
@@ -475,7 +476,7 @@ describe('DePT adapters', () => {
       const sourceHead = createTaskHead(model, CLS3, { trainsLmHead: false, rng: createRng(2) });
       const target = deptMethod.attach(model, CLS3, c, createRng(3));
       const targetHead = createTaskHead(model, CLS3, { trainsLmHead: false, rng: createRng(4) });
-      const b: BatchTensors = { inputIds: tf.tensor2d(IDS, undefined, 'int32'), attentionMask: tf.tensor2d([IDS[0].map(() => 1), IDS[1].map((_, t) => (t < 6 ? 1 : 0))], undefined, 'int32'), labels: null, realTokens: 14 };
+      const b: BatchTensors = { inputIds: tf.tensor2d(IDS, undefined, 'int32'), attentionMask: tf.tensor2d([IDS[0].map(() => 1), IDS[1].map((_, t) => (t < 6 ? 1 : 0))], undefined, 'int32'), labels: null, realTokens: 14, lmTargets: 12 };
       const last = (method: AttachedMethod, head: typeof sourceHead) =>
         tf.tidy(() => head.lastLogits(model.forward(b.inputIds, b.attentionMask, { hooks: method.hooks }), b, method.hooks.prefixLength ?? 0)).dataSync();
       try {

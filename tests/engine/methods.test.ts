@@ -349,6 +349,7 @@ describe('gradients vs central finite differences', () => {
       attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]], undefined, 'int32'),
       labels: kind === 'classify' ? tf.tensor1d([2, 0], 'int32') : null,
       realTokens: 10,
+      lmTargets: 8,
     };
   }
 
@@ -579,6 +580,7 @@ describe('adapter save / load', () => {
       attentionMask: tf.tensor2d([IDS[0].map(() => 1), IDS[1].map((_, t) => (t < 6 ? 1 : 0))], undefined, 'int32'),
       labels: null,
       realTokens: 14,
+      lmTargets: 12,
     };
     try {
       expect((await attached.saveAdapter()).tensors.size).toBe(0);

@@ -32,6 +32,7 @@ function batchTensors(labels: number[] | null): BatchTensors {
     attentionMask: tf.tensor2d(MASK, undefined, 'int32'),
     labels: labels ? tf.tensor1d(labels, 'int32') : null,
     realTokens: LENGTHS.reduce((a, b) => a + b, 0),
+    lmTargets: LENGTHS.reduce((a, b) => a + b - 1, 0),
   };
 }
 

@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import type { HostTensor } from '../io/safetensors';
 import { AdapterError } from './types';
+import { firstNonFinite } from '../io/finite';
 
 /** Host copy of a variable's values, for saving. */
 export async function toHost(t: tf.Tensor): Promise<HostTensor> {
@@ -15,6 +16,8 @@ export function expectTensor(tensors: Map<string, HostTensor>, name: string, sha
     throw new AdapterError(`adapter tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
   }
   if (!(t.data instanceof Float32Array)) throw new AdapterError(`adapter tensor "${name}" must be a float tensor`);
+  const bad = firstNonFinite(t.data);
+  if (bad >= 0) throw new AdapterError(`adapter tensor "${name}" element ${bad} is ${t.data[bad]}`);
   return t.data;
 }
 

@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
+import { firstNonFinite } from '../io/finite';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import type { AttentionExtras, ForwardContext, LinearRole, LinearSite, ModelHooks, ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
@@ -68,6 +69,13 @@ export class Gpt2Model {
    */
   static fromWeights(config: Gpt2Config, host: Map<string, HostTensor>): Gpt2Model {
     const expected = gpt2WeightShapes(config);
+    for (const name of host.keys()) {
+      // A tied lm_head duplicates wte; a classifier `score` is the old task's head (ours is new).
+      const ignorable = (name === 'lm_head.weight' && config.tieWordEmbeddings) || name === 'score.weight';
+      if (!expected.has(name) && !ignorable) {
+        throw new ModelLoadError(`model.safetensors: unexpected tensor "${name}" for a GPT-2 with n_layer=${config.nLayer} (does config.json match the weights?)`);
+      }
+    }
     for (const [name, shape] of expected) {
       const tensor = host.get(name);
       if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
@@ -77,6 +85,8 @@ export class Gpt2Model {
       if (!(tensor.data instanceof Float32Array)) {
         throw new ModelLoadError(`model.safetensors: tensor "${name}" has integer dtype ${tensor.dtype}, expected a float dtype`);
       }
+      const bad = firstNonFinite(tensor.data);
+      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${name}" element ${bad} is ${tensor.data[bad]}`);
     }
     const weights = new Map<string, tf.Variable>();
     try {

@@ -38,16 +38,23 @@ export interface BatchTensors {
   labels: tf.Tensor1D | null;
   /** Real tokens in the batch, for tokens/s. */
   realTokens: number;
+  /** Next-token targets (mask ones past each row's first position), for the LM loss average. */
+  lmTargets: number;
 }
 
 export function batchToTensors(batch: Batch): BatchTensors {
   let realTokens = 0;
-  for (let i = 0; i < batch.attentionMask.length; i++) realTokens += batch.attentionMask[i];
+  let lmTargets = 0;
+  for (let i = 0; i < batch.attentionMask.length; i++) {
+    realTokens += batch.attentionMask[i];
+    if (i % batch.seqLen !== 0) lmTargets += batch.attentionMask[i];
+  }
   return {
     inputIds: tf.tensor2d(batch.inputIds, [batch.batchSize, batch.seqLen], 'int32'),
     attentionMask: tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.seqLen], 'int32'),
     labels: batch.kind === 'classify' ? tf.tensor1d(batch.labels, 'int32') : null,
     realTokens,
+    lmTargets,
   };
 }
 
@@ -109,10 +116,9 @@ class LmHead implements TaskHead {
       const { logits, targets, mask } = this.shifted(hidden, batch, prefix);
       return tf.sum(tf.mul(nll(logits, targets), mask)) as tf.Scalar;
     });
-    // The number of targets is known on the host: with right padding each row's first token is
-    // real and is nobody's target. (Reading it back with dataSync would stall the GPU, and on
-    // WebGPU in Chromium a synchronous read goes through an OffscreenCanvas and loses the device.)
-    return { lossSum, count: batch.realTokens - batch.inputIds.shape[0], correct: null };
+    // The number of targets is counted on the host from the mask. (Reading it back with dataSync
+    // would stall the GPU, and on WebGPU in Chromium a synchronous read loses the device.)
+    return { lossSum, count: batch.lmTargets, correct: null };
   }
 
   lastLogits(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number): tf.Tensor2D {

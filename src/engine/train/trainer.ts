@@ -118,10 +118,19 @@ export class Trainer {
     const lrFactor = lrFactorAt(this.stepIndex, this.options.totalSteps, this.options.schedule);
     const dropoutSeed = (this.options.seed * 7919 + this.stepIndex) % 2147483647;
     const vars = this.optimizer.variables;
-    const { value, grads } = tf.variableGrads(() => this.lossOf(tensors, dropoutSeed), vars);
-    const gradNorm = this.optimizer.apply(grads, lrFactor);
-    tf.dispose(grads);
-    disposeBatch(tensors);
+    let value: tf.Scalar;
+    let gradNorm: tf.Scalar;
+    try {
+      const result = tf.variableGrads(() => this.lossOf(tensors, dropoutSeed), vars);
+      value = result.value;
+      try {
+        gradNorm = this.optimizer.apply(result.grads, lrFactor);
+      } finally {
+        tf.dispose(result.grads);
+      }
+    } finally {
+      disposeBatch(tensors);
+    }
     this.stepIndex++;
     this.pendingSteps++;
     this.pendingTokens += tensors.realTokens;
@@ -164,10 +173,15 @@ export class Trainer {
     let hasAccuracy = false;
     for (const batch of batches) {
       const tensors = batchToTensors(batch);
-      const hidden = model.forward(tensors.inputIds, tensors.attentionMask, { hooks: method.hooks });
-      const result = head.evaluate(hidden, tensors, method.hooks.prefixLength ?? 0);
-      hidden.dispose();
-      disposeBatch(tensors);
+      let hidden: tf.Tensor3D | null = null;
+      let result: ReturnType<TaskHead['evaluate']>;
+      try {
+        hidden = model.forward(tensors.inputIds, tensors.attentionMask, { hooks: method.hooks });
+        result = head.evaluate(hidden, tensors, method.hooks.prefixLength ?? 0);
+      } finally {
+        hidden?.dispose();
+        disposeBatch(tensors);
+      }
       lossSum += (await result.lossSum.data())[0];
       result.lossSum.dispose();
       count += result.count;
