@@ -6,13 +6,12 @@ import { initBackend, NODE_BACKEND_ORDER, type BackendInfo } from '../engine/bac
 import { sourceFor } from '../engine/io/node-source';
 import type { FileSource } from '../engine/io/file-source';
 import type { RunnerEnv } from '../engine/experiment/runner';
+import { BUILT_IN_MODEL_IDS } from '../engine/experiment/link';
 
 /** Repository root (this file is src/cli/node-env.ts). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = path.join(REPO_ROOT, 'public');
 
-/** Built-in model ids are folders under public/models/. */
-export const BUILT_IN_MODELS = ['tiny-gpt2'] as const;
 
 /** tfjs on wasm (the fast backend in Node; tfjs-node cannot install here). */
 export async function initNodeBackend(): Promise<BackendInfo> {
@@ -23,7 +22,7 @@ export async function initNodeBackend(): Promise<BackendInfo> {
 
 /** A model argument: a built-in id, a folder, or an http(s) URL, all in the HF layout. */
 export function modelSource(model: string): FileSource {
-  if ((BUILT_IN_MODELS as readonly string[]).includes(model)) return sourceFor(path.join(PUBLIC_DIR, 'models', model));
+  if (BUILT_IN_MODEL_IDS.includes(model)) return sourceFor(path.join(PUBLIC_DIR, 'models', model));
   return sourceFor(model);
 }
 

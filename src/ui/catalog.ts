@@ -1,9 +1,6 @@
 import { METHOD_NAMES } from '../engine/methods/registry';
 import type { MethodName } from '../engine/methods/types';
 
-/** Checkpoints shipped under public/models/ (the worker fetches them below the app's base URL). */
-export const BUILT_IN_MODELS: ReadonlyArray<{ id: string; title: string }> = [{ id: 'tiny-gpt2', title: 'tiny-gpt2 (built in)' }];
-
 /**
  * One colour per method, the same in every chart and in the table. Each is dark enough for
  * 4.5:1 against white, and they differ in lightness as well as hue. A method added to the

@@ -20,8 +20,9 @@ import { TASKS } from '../data/tasks';
 export const MAX_LINK_CHARS = 4096;
 
 /**
- * Models a link may name. A link naming anything else (a URL, a folder) is read with the
- * default model and a notice: a model is never downloaded from a host named in a link.
+ * The built-in checkpoints (folders under public/models/), and the only models a link may name.
+ * A link naming anything else (a URL, a folder) is read with the default model and a notice:
+ * a model is never downloaded from a host named in a link.
  */
 export const BUILT_IN_MODEL_IDS: readonly string[] = ['tiny-gpt2'];
 
