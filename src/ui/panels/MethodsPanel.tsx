@@ -3,6 +3,7 @@ import { methodColour } from '../catalog';
 import { useAppStore } from '../store';
 import { MethodOptions } from './MethodOptions';
 import { TrainableLine } from './TrainableLine';
+import { DeptBudgetTable } from './DeptBudgetTable';
 
 export function MethodsPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
@@ -31,6 +32,9 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
               <>
                 <MethodOptions method={method} options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />
                 <TrainableLine method={method.name} options={selected.options} />
+                {method.name === 'dept' && (
+                  <DeptBudgetTable options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />
+                )}
               </>
             )}
           </div>
