@@ -1,6 +1,6 @@
 import { isTaskId } from '../engine/data/tasks';
 import type { ExperimentSpec } from '../engine/experiment/spec';
-import { methodByName } from '../engine/methods/registry';
+import { sequenceFitProblems } from '../engine/experiment/fit';
 import type { ModelShape } from '../engine/models/hooks';
 import { specProblem } from './spec-edit';
 
@@ -13,17 +13,6 @@ export function runBlockers(spec: ExperimentSpec, model: ModelShape | null): str
   const schema = specProblem(spec);
   if (schema) problems.push(schema);
   if (!isTaskId(spec.task)) problems.push(`unknown task "${spec.task}"`);
-  if (model) {
-    for (const m of spec.methods) {
-      const prefix = methodByName(m.name).prefixLength?.(m.options) ?? 0;
-      if (spec.seqLen + prefix > model.maxPositions) {
-        problems.push(
-          prefix > 0
-            ? `sequence length ${spec.seqLen} + prompt length ${prefix} exceeds the model's context of ${model.maxPositions} tokens`
-            : `sequence length ${spec.seqLen} exceeds the model's context of ${model.maxPositions} tokens`,
-        );
-      }
-    }
-  }
+  if (model) problems.push(...sequenceFitProblems(spec, model.maxPositions));
   return [...new Set(problems)];
 }

@@ -556,6 +556,6 @@ describe('DePT in the runner', () => {
 
   it("refuses a DePT prompt that does not fit n_positions with the input, before training", async () => {
     const spec = parseExperimentSpec({ model: 'tiny-gpt2', task: 'lm-spam', methods: [{ name: 'dept', options: { length: 80, budget: 100 } }], steps: 1, seqLen: 64 });
-    await expect(runExperiment(spec, nodeRunnerEnv, () => {})).rejects.toThrow(/seqLen 64 \+ dept prompt length 80 exceeds the model's n_positions 128/);
+    await expect(runExperiment(spec, nodeRunnerEnv, () => {})).rejects.toThrow(/sequence length 64 \+ 80 prompt tokens \(dept\) exceeds the model's context of 128 tokens/);
   });
 });

@@ -104,3 +104,13 @@ describe('parseExperimentSpec: errors name the field', () => {
     for (const json of [null, 3, 'spec', [DEFAULT_SPEC]]) expect(specError(json).message).toMatch(/object/);
   });
 });
+
+describe('sequenceFitProblems', () => {
+  it('names the method whose prompt does not fit, and passes specs that fit', async () => {
+    const { sequenceFitProblems } = await import('../../src/engine/experiment/fit');
+    const spec = parseExperimentSpec({ seqLen: 100, methods: [{ name: 'lora' }, { name: 'prompt', options: { length: 20 } }] });
+    expect(sequenceFitProblems(spec, 128)).toEqual([]);
+    expect(sequenceFitProblems(spec, 119)).toEqual(["sequence length 100 + 20 prompt tokens (prompt) exceeds the model's context of 119 tokens"]);
+    expect(sequenceFitProblems(spec, 99)[0]).toMatch(/^sequence length 100 exceeds/);
+  });
+});

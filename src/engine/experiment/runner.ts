@@ -1,11 +1,11 @@
 import { createRng } from '../data/rng';
 import type { FileSource } from '../io/file-source';
-import { methodByName } from '../methods/registry';
 import { loadBaseCheckpoint, type BaseCheckpoint } from './base-model';
 import type { RunEvent, RunSummary } from './events';
 import { MethodRun } from './method-run';
 import type { ExperimentSpec } from './spec';
 import { prepareTaskData, type TaskData } from './task-data';
+import { sequenceFitProblems } from './fit';
 
 /** What the runner needs from its host (page, worker or Node). */
 export interface RunnerEnv {
@@ -54,14 +54,8 @@ export async function runExperiment(
   const data = await prepareTaskData(spec.task, env.readDataFile, base.tokenizer, spec.batchSize, spec.seqLen);
   const rng = createRng(spec.seed);
 
-  for (const m of spec.methods) {
-    // Any method that prepends rows (PT, DePT) needs them to fit with the input.
-    const prefix = methodByName(m.name).prefixLength?.(m.options) ?? 0;
-    if (prefix > 0 && spec.seqLen + prefix > base.config.nPositions) {
-      throw new Error(`seqLen ${spec.seqLen} + ${m.name} prompt length ${prefix} exceeds the model's n_positions ${base.config.nPositions}`);
-    }
-    if (spec.seqLen > base.config.nPositions) throw new Error(`seqLen ${spec.seqLen} exceeds the model's n_positions ${base.config.nPositions}`);
-  }
+  const fitProblems = sequenceFitProblems(spec, base.config.nPositions);
+  if (fitProblems.length > 0) throw new Error(fitProblems.join('; '));
 
   const runs: MethodRun[] = [];
   try {
