@@ -35,6 +35,7 @@ import type { HostTensor } from '../src/engine/io/safetensors';
 import { loadTokenizer } from '../src/engine/tokenize/tokenizer';
 import { createRng } from '../src/engine/data/rng';
 import { deptPlan, type DeptConfig } from '../src/engine/methods/dept';
+import { stat, type Stat } from './stats';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const D = env('BENCH_D', 256);
@@ -49,12 +50,6 @@ const PT_LENGTH = 100;
 const DEPT_LENGTHS = [60, 20];
 const INPUT_LENGTHS = [128, 256];
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
 interface Row {
   s: number;
   method: string;
@@ -66,13 +61,6 @@ interface Row {
   stepMs: Stat;
   stepPeakBytes: number;
   inferSamplesPerSec: Stat;
-}
-
-function stat(values: number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 /** A random GPT-2 (HF init scale) with tiny-gpt2's tokenizer, held in memory. */

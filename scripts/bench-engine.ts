@@ -15,6 +15,7 @@ import { initNodeBackend, nodeRunnerEnv, REPO_ROOT } from '../src/cli/node-env';
 import { parseExperimentSpec } from '../src/engine/experiment/spec';
 import { runExperiment } from '../src/engine/experiment/runner';
 import type { RunEvent } from '../src/engine/experiment/events';
+import { stat } from './stats';
 
 const WARMUP_STEPS = 2;
 const MEASURED_STEPS = Number(process.env.BENCH_STEPS ?? 10);
@@ -28,12 +29,6 @@ interface Row {
   minStepMs: number;
   maxStepMs: number;
   tokensPerSec: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function session(name: string, methods: string[], seqLen: number): Promise<Row[]> {
@@ -55,16 +50,16 @@ async function session(name: string, methods: string[], seqLen: number): Promise
   };
   await runExperiment(spec, nodeRunnerEnv, collect);
   return [...steps.entries()].map(([runId, ms]) => {
-    const med = median(ms);
+    const { median, min, max } = stat(ms);
     return {
       session: name,
       method: runId.split(':')[1],
       inputTokens: seqLen,
       trainableParams: trainable.get(runId) ?? 0,
-      medianStepMs: med,
-      minStepMs: Math.min(...ms),
-      maxStepMs: Math.max(...ms),
-      tokensPerSec: (8 * seqLen * 1000) / med,
+      medianStepMs: median,
+      minStepMs: min,
+      maxStepMs: max,
+      tokensPerSec: (8 * seqLen * 1000) / median,
     };
   });
 }

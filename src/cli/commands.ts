@@ -16,7 +16,7 @@ import type { ModelShape } from '../engine/models/hooks';
 import { deptPlan, type DeptConfig } from '../engine/methods/dept';
 import type { TaskHead } from '../engine/train/task-head';
 import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './node-env';
-import { parseDataset } from '../engine/data/datasets';
+import { loadTaskShape } from '../engine/experiment/task-data';
 import { UsageError, parseArgs, typedOptions } from './args';
 
 type Print = (value: unknown) => void;
@@ -50,12 +50,7 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new UsageError(`--seq-len must be a positive integer, got "${seqLenArg}"`);
   const method = methodByName(methodName);
   const config = resolveMethodConfig(methodName, typedOptions(options, method.defaults as Record<string, unknown>, methodName));
-  let task: TaskShape = { kind: 'lm', numLabels: 0, seqLen };
-  if (typeof taskId === 'string' && taskById(taskId).kind === 'classify') {
-    // The head's size is the dataset's label count.
-    const dataset = parseDataset(await readDataFile(taskById(taskId).datasetFile), taskId);
-    task = { kind: 'classify', numLabels: dataset.kind === 'classify' ? dataset.labels.length : 0, seqLen };
-  }
+  const task: TaskShape = typeof taskId === 'string' ? await loadTaskShape(taskId, readDataFile, seqLen) : { kind: 'lm', numLabels: 0, seqLen };
   const { shape } = await loadModelShape(modelSource(model));
   const count = method.trainableParams(shape, task, config);
   print({

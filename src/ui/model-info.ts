@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { loadModelShape } from '../engine/experiment/base-model';
-import { taskById } from '../engine/data/tasks';
+import { loadTaskShape } from '../engine/experiment/task-data';
 import type { Gpt2Config } from '../engine/models/gpt2-config';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
@@ -32,14 +32,8 @@ function modelShapeFor(model: string) {
 function taskShapeFor(taskId: string): Promise<Omit<TaskShape, 'seqLen'>> {
   let promise = taskCache.get(taskId);
   if (!promise) {
-    promise = (async (): Promise<Omit<TaskShape, 'seqLen'>> => {
-      const info = taskById(taskId);
-      if (info.kind === 'lm') return { kind: 'lm', numLabels: 0 };
-      // The label list is in the dataset file; the worker's own fetch of it then hits the cache.
-      const data = (await browserRunnerEnv(assetBase()).readDataFile(info.datasetFile)) as { labels?: unknown };
-      if (!Array.isArray(data.labels)) throw new Error(`${info.datasetFile} has no labels list`);
-      return { kind: 'classify', numLabels: data.labels.length };
-    })();
+    // The label count is in the dataset file; the worker's own fetch of it then hits the cache.
+    promise = loadTaskShape(taskId, browserRunnerEnv(assetBase()).readDataFile, 0).then(({ kind, numLabels }) => ({ kind, numLabels }));
     taskCache.set(taskId, promise);
   }
   return promise;

@@ -19,6 +19,7 @@ import { runExperiment } from '../../src/engine/experiment/runner';
 import type { RunEvent } from '../../src/engine/experiment/events';
 import { nodeRunnerEnv } from '../../src/cli/node-env';
 import { expectAllClose, logitsOf, maxAbsDiff, setValues, tinyModel, valuesOf } from './tiny';
+import { autodiffGradient, expectFiniteDifferences } from './finite-differences';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -385,29 +386,13 @@ describe('DePT gradients vs central finite differences', () => {
     const lossTensor = () => head.loss(model.forward(b.inputIds, b.attentionMask, { hooks: attached.hooks }), b, prefix);
     const lossValue = () => tf.tidy(lossTensor).dataSync()[0];
     try {
-      const { value, grads } = tf.variableGrads(lossTensor, [target]);
-      const grad = Float32Array.from(grads[target.name].dataSync());
-      tf.dispose([value, grads]);
+      const grad = autodiffGradient(lossTensor, target);
       const maxAbs = grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
       expect(maxAbs).toBeGreaterThan(1e-3);
       const candidates = [...grad.keys()].filter((i) => Math.abs(grad[i]) >= 0.2 * maxAbs);
-      const original = valuesOf(target);
       // Spread over the tensor: first, middle and last of the candidates.
       const picks = [...new Set([0, Math.floor(candidates.length / 2), candidates.length - 1].slice(0, coordinates).map((k) => candidates[k]))];
-      for (const index of picks) {
-        const perturbed = original.slice();
-        perturbed[index] = original[index] + EPS;
-        setValues(target, perturbed);
-        const plus = lossValue();
-        perturbed[index] = original[index] - EPS;
-        setValues(target, perturbed);
-        const minus = lossValue();
-        setValues(target, original);
-        const numeric = (plus - minus) / (2 * EPS);
-        if (!(Math.abs(numeric - grad[index]) <= REL * Math.abs(grad[index]))) {
-          expect.fail(`${target.name}[${index}]: autodiff ${grad[index]} vs finite difference ${numeric}`);
-        }
-      }
+      expectFiniteDifferences(target, grad, picks, lossValue, EPS, REL);
     } finally {
       head.dispose();
       tf.dispose([b.inputIds, b.attentionMask, b.labels ?? []]);

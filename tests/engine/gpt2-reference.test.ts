@@ -6,6 +6,7 @@ import { Gpt2Model, ModelLoadError } from '../../src/engine/models/gpt2';
 import { readSafetensors, writeSafetensors, type SafetensorsWriteEntry } from '../../src/engine/io/safetensors';
 import { normalizeGpt2Names } from '../../src/engine/io/weight-names';
 import { expectAllClose, maxAbsDiff } from './tiny';
+import { prng } from './prng';
 
 /**
  * The engine's GPT-2 against an independent re-implementation of Hugging Face's
@@ -156,17 +157,6 @@ function referenceLogits(c: RefConfig, W: RefWeights, ids: number[]): Float64Arr
 // A random checkpoint with real GPT-2 tensor names
 // ------------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, independent of the engine's. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

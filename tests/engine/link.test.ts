@@ -9,6 +9,7 @@ import {
 } from '../../src/engine/experiment/link';
 import { DEFAULT_SPEC, SpecError, parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
 import { LORA_TARGETS } from '../../src/engine/methods/lora';
+import { prng as rng } from './prng';
 
 /** DEFAULT_SPEC with every method option filled in: what a link without keys reads as. */
 const DEFAULTS = parseExperimentSpec(DEFAULT_SPEC);
@@ -37,17 +38,6 @@ function read(hash: string) {
   return result;
 }
 
-/** Mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomSpec(next: () => number): ExperimentSpec {
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));

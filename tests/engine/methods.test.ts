@@ -14,6 +14,8 @@ import { AdapterError, type AdapterFiles, type AttachedMethod, type TaskShape } 
 import { createTaskHead, type BatchTensors, type TaskHead } from '../../src/engine/train/task-head';
 import { readSafetensors, writeSafetensors, type HostTensor } from '../../src/engine/io/safetensors';
 import { expectAllClose, logitsOf, maxAbsDiff, setValues, tinyModel, valuesOf } from './tiny';
+import { prng } from './prng';
+import { autodiffGradient, expectFiniteDifferences } from './finite-differences';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -23,17 +25,6 @@ const LM: TaskShape = { kind: 'lm', numLabels: 0, seqLen: 8 };
 const CLS3: TaskShape = { kind: 'classify', numLabels: 3, seqLen: 8 };
 const NO_DROPOUT = { nextDropoutSeed: () => null };
 
-/** Deterministic test values, independent of the engine's RNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(size: number, scale: number, seed: number): Float32Array {
   const next = prng(seed);
@@ -375,9 +366,7 @@ describe('gradients vs central finite differences', () => {
     const lossValue = () => tf.tidy(lossTensor).dataSync()[0];
     try {
       expect(target.trainable).toBe(true);
-      const { value, grads } = tf.variableGrads(lossTensor, [target]);
-      const grad = Float32Array.from(grads[target.name].dataSync());
-      tf.dispose([value, grads]);
+      const grad = autodiffGradient(lossTensor, target);
       const maxAbs = grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
       expect(maxAbs).toBeGreaterThan(1e-3);
       // Random coordinates among those with a non-trivial gradient.
@@ -390,21 +379,7 @@ describe('gradients vs central finite differences', () => {
         const j = Math.floor(next() * (i + 1));
         [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
       }
-      const original = valuesOf(target);
-      for (const index of candidates.slice(0, coordinates)) {
-        const perturbed = original.slice();
-        perturbed[index] = original[index] + EPS;
-        setValues(target, perturbed);
-        const plus = lossValue();
-        perturbed[index] = original[index] - EPS;
-        setValues(target, perturbed);
-        const minus = lossValue();
-        setValues(target, original);
-        const numeric = (plus - minus) / (2 * EPS);
-        if (!(Math.abs(numeric - grad[index]) <= REL * Math.abs(grad[index]))) {
-          expect.fail(`${target.name}[${index}]: autodiff ${grad[index]} vs finite difference ${numeric}`);
-        }
-      }
+      expectFiniteDifferences(target, grad, candidates.slice(0, coordinates), lossValue, EPS, REL);
     } finally {
       head.dispose();
       tf.dispose([b.inputIds, b.attentionMask, b.labels ?? []]);

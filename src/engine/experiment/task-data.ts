@@ -18,6 +18,18 @@ export interface TaskData {
   trainExamples: number;
 }
 
+/**
+ * What a method needs to size itself for a task, without tokenizing anything: the head's label
+ * count comes from the dataset file (language modelling reads nothing). For parameter counts
+ * shown before training (the app, the CLI's `params`).
+ */
+export async function loadTaskShape(taskId: string, readDataFile: (file: string) => Promise<unknown>, seqLen: number): Promise<TaskShape> {
+  const info = taskById(taskId);
+  if (info.kind === 'lm') return { kind: 'lm', numLabels: 0, seqLen };
+  const dataset = parseDataset(await readDataFile(info.datasetFile), info.id);
+  return { kind: 'classify', numLabels: dataset.kind === 'classify' ? dataset.labels.length : 0, seqLen };
+}
+
 export async function prepareTaskData(
   taskId: string,
   readDataFile: (file: string) => Promise<unknown>,

@@ -7,7 +7,7 @@ import { ownedVariable } from '../models/layers';
 import type { Rng } from '../data/rng';
 import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition, type ParamGroup } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
-import { initialPromptRows } from './prompt';
+import { initialPromptRows, prependPrompt } from './prompt';
 
 /**
  * DePT, decomposed prompt tuning (Shi & Lipani 2023, arXiv 2309.05173): vanilla PT's P ∈ R^{l×d}
@@ -146,7 +146,7 @@ interface DeptVariables {
 
 /** [B, T, d] token embeddings → [B, m + T, d]: A·B added to the first T positions, then P_s prepended. */
 function applyDept(tokenEmbeds: tf.Tensor3D, vars: DeptVariables, s: number): tf.Tensor3D {
-  const [batch, t, d] = tokenEmbeds.shape;
+  const [, t, d] = tokenEmbeds.shape;
   if (t > s) throw new Error(`DePT's A has rows for s=${s} input positions; this input has ${t} tokens`);
   let x = tokenEmbeds;
   if (vars.a && vars.b) {
@@ -154,7 +154,7 @@ function applyDept(tokenEmbeds: tf.Tensor3D, vars: DeptVariables, s: number): tf
     const delta = matMul2d(rows as tf.Tensor2D, vars.b as tf.Tensor2D).reshape([1, t, d]);
     x = tf.add(x, delta);
   }
-  if (vars.prompt) x = tf.concat([tf.tile(vars.prompt.expandDims(0), [batch, 1, 1]) as tf.Tensor3D, x], 1);
+  if (vars.prompt) x = prependPrompt(vars.prompt as tf.Tensor2D, x);
   return x;
 }
 

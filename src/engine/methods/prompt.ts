@@ -39,6 +39,12 @@ export function initialPromptRows(model: Gpt2Model, length: number, init: Prompt
   return tf.tensor2d(data, [length, d]);
 }
 
+/** [P; X]: the same prompt rows [l, d] in front of every sequence of the batch [B, T, d]. */
+export function prependPrompt(prompt: tf.Tensor2D, tokenEmbeds: tf.Tensor3D): tf.Tensor3D {
+  const batch = tokenEmbeds.shape[0];
+  return tf.concat([tf.tile(prompt.expandDims(0), [batch, 1, 1]) as tf.Tensor3D, tokenEmbeds], 1);
+}
+
 /** Vanilla prompt tuning (Lester et al. 2021): input becomes [P; W_x], only P trains. */
 export const promptMethod: MethodDefinition<PromptConfig> = {
   name: 'prompt',
@@ -55,11 +61,7 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
     return {
       hooks: {
         prefixLength: l,
-        inputEmbeddings: (tokenEmbeds) => {
-          const batch = tokenEmbeds.shape[0];
-          const tiled = tf.tile(prompt.expandDims(0), [batch, 1, 1]) as tf.Tensor3D;
-          return tf.concat([tiled, tokenEmbeds], 1);
-        },
+        inputEmbeddings: (tokenEmbeds) => prependPrompt(prompt as tf.Tensor2D, tokenEmbeds),
       },
       paramGroups: [{ name: 'prompt', variables: [prompt] }],
       async saveAdapter() {

@@ -36,26 +36,12 @@ class DropoutSeeds implements ForwardContext {
   }
 }
 
-/** Additive attention mask [B, 1, T, P+T]: 0 where a query may look, −1e9 where not. */
-function attentionBias(keyMask: tf.Tensor2D, prefixKeys: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [batch, seq] = keyMask.shape;
-    const causal = new Float32Array(seq * (prefixKeys + seq));
-    for (let q = 0; q < seq; q++) {
-      for (let k = 0; k < prefixKeys + q + 1; k++) causal[q * (prefixKeys + seq) + k] = 1;
-    }
-    const causalT = tf.tensor4d(causal, [1, 1, seq, prefixKeys + seq]);
-    let keys = tf.cast(keyMask, 'float32').reshape([batch, 1, 1, seq]) as tf.Tensor4D;
-    if (prefixKeys > 0) keys = tf.concat([tf.ones([batch, 1, 1, prefixKeys]), keys], 3);
-    const allowed = tf.mul(causalT, keys);
-    return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor4D;
-  });
-}
-
 export class Gpt2Model {
   readonly family = 'gpt2' as const;
   private readonly weights: Map<string, tf.Variable>;
   private readonly sites: LinearSite[][];
+  /** 1/0 causal masks [1, 1, T, P+T] by shape: built once, not uploaded again every step. */
+  private readonly causalMasks = new Map<string, tf.Tensor4D>();
 
   private constructor(readonly config: Gpt2Config, weights: Map<string, tf.Variable>) {
     this.weights = weights;
@@ -163,7 +149,7 @@ export class Gpt2Model {
       const positions = tf.slice(this.variable('wpe.weight'), [0, 0], [total, this.config.nEmbd]);
       let x = maybeDropout(tf.add(tokenEmbeds, positions) as tf.Tensor3D, this.config.embdPdrop, seeds.next());
       const keyMask = prefix > 0 ? tf.concat([tf.ones([batch, prefix], 'int32'), attentionMask], 1) : attentionMask;
-      const bias = attentionBias(keyMask as tf.Tensor2D, 0);
+      const bias = this.attentionBias(keyMask as tf.Tensor2D, 0);
       for (let layer = 0; layer < this.config.nLayer; layer++) x = this.block(layer, x, keyMask as tf.Tensor2D, bias, hooks, seeds);
       return layerNorm(x, this.variable('ln_f.weight') as tf.Tensor1D, this.variable('ln_f.bias') as tf.Tensor1D, this.config.layerNormEpsilon);
     });
@@ -180,6 +166,32 @@ export class Gpt2Model {
   dispose(): void {
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
+    for (const mask of this.causalMasks.values()) mask.dispose();
+    this.causalMasks.clear();
+  }
+
+  private causalMask(seq: number, prefixKeys: number): tf.Tensor4D {
+    const key = `${seq}:${prefixKeys}`;
+    let mask = this.causalMasks.get(key);
+    if (!mask) {
+      const keys = prefixKeys + seq;
+      const data = new Float32Array(seq * keys);
+      for (let q = 0; q < seq; q++) data.fill(1, q * keys, q * keys + prefixKeys + q + 1);
+      mask = tf.keep(tf.tensor4d(data, [1, 1, seq, keys]));
+      this.causalMasks.set(key, mask);
+    }
+    return mask;
+  }
+
+  /** Additive attention mask [B, 1, T, P+T]: 0 where a query may look, −1e9 where not. */
+  private attentionBias(keyMask: tf.Tensor2D, prefixKeys: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [batch, seq] = keyMask.shape;
+      let keys = tf.cast(keyMask, 'float32').reshape([batch, 1, 1, seq]) as tf.Tensor4D;
+      if (prefixKeys > 0) keys = tf.concat([tf.ones([batch, 1, 1, prefixKeys]), keys], 3);
+      const allowed = tf.mul(this.causalMask(seq, prefixKeys), keys);
+      return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor4D;
+    });
   }
 
   private block(layer: number, x: tf.Tensor3D, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
@@ -228,7 +240,7 @@ export class Gpt2Model {
       const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, p, 1), [batch, 1, 1, 1]);
       k = tf.concat([tileBatch(pk), k], 2);
       v = tf.concat([tileBatch(pv), v], 2);
-      bias = attentionBias(keyMask, p);
+      bias = this.attentionBias(keyMask, p);
     }
     let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
     if (c.scaleAttnByInverseLayerIdx) scale /= layer + 1;

@@ -33,20 +33,7 @@ export function MethodOptions({ method, options, disabled, onChange }: MethodOpt
     const value = options[field.key];
     switch (field.kind) {
       case 'number':
-        if (field.nullable) return renderNullable(field, value);
-        return (
-          <NumberField
-            key={field.key}
-            label={label(field.key)}
-            value={typeof value === 'number' ? value : Number.NaN}
-            integer={field.integer}
-            min={field.min}
-            max={field.max}
-            disabled={disabled}
-            validate={(v) => problemWith(field.key, v)}
-            onCommit={(v) => onChange({ ...options, [field.key]: v })}
-          />
-        );
+        return field.nullable ? renderNullable(field, value) : renderNumber(field, value, label(field.key));
       case 'enum':
         return (
           <SelectField
@@ -85,6 +72,22 @@ export function MethodOptions({ method, options, disabled, onChange }: MethodOpt
         );
     }
   };
+  function renderNumber(field: Extract<OptionField, { kind: 'number' }>, value: unknown, text: string) {
+    return (
+      <NumberField
+        key={field.key}
+        label={text}
+        value={typeof value === 'number' ? value : Number.NaN}
+        integer={field.integer}
+        min={field.min}
+        max={field.max}
+        disabled={disabled}
+        validate={(v) => problemWith(field.key, v)}
+        onCommit={(v) => onChange({ ...options, [field.key]: v })}
+      />
+    );
+  }
+
   /**
    * A number that can be switched off (null): a checkbox, and the input while it is on. A render
    * function, not a component, so the input keeps its identity (and focus) across edits.
@@ -109,18 +112,7 @@ export function MethodOptions({ method, options, disabled, onChange }: MethodOpt
           />
           {label(field.key)}
         </label>
-        {on && (
-          <NumberField
-            label={`${label(field.key)}: value`}
-            value={value}
-            integer={field.integer}
-            min={field.min}
-            max={field.max}
-            disabled={disabled}
-            validate={(v) => problemWith(field.key, v)}
-            onCommit={(v) => onChange({ ...options, [field.key]: v })}
-          />
-        )}
+        {on && renderNumber(field, value, `${label(field.key)}: value`)}
       </div>
     );
   }
