@@ -13,6 +13,8 @@ export default defineConfig({
     target: 'es2022',
     // tfjs is large by nature and lands once in the page (param counts) and once in the worker.
     chunkSizeWarningLimit: 4096,
+    // Two pages: the app, and the kernel lab that e2e parity checks and browser benchmarks drive.
+    rollupOptions: { input: { main: 'index.html', lab: 'lab.html' } },
   },
   preview: { port: 4173, strictPort: true },
 });

@@ -4,14 +4,10 @@
  * comparison in Debian's Chromium on WebGPU, and captures the page when the run has finished.
  * On SwiftShader (WebGPU on the CPU) the default 8 steps take about five minutes.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { CHROMIUM_PATH, CHROMIUM_WEBGPU_ARGS } from '../e2e/chromium';
+import { ROOT, withServedBrowser } from './browser-session';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'screenshot.png');
 const PORT = 4174;
 const args = process.argv.slice(2);
@@ -26,31 +22,8 @@ const HASH = [
   `eval.every=${Math.max(1, Math.floor(STEPS / 4))}&eval.batches=2`,
 ].join('&');
 
-async function waitForServer(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
 async function main(): Promise<void> {
-  if (!args.includes('--no-build')) {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('npm run build failed');
-  }
-  // Vite's own entry under node (not through npx), so that kill() stops the server itself.
-  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const server = spawn(process.execPath, [vite, 'preview', '--port', String(PORT), '--strictPort'], { cwd: ROOT, stdio: 'ignore' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_WEBGPU_ARGS, headless: true });
-  try {
-    const base = `http://localhost:${PORT}/`;
-    await waitForServer(base, 30_000);
+  await withServedBrowser({ port: PORT, build: !args.includes('--no-build') }, async ({ browser, base }) => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
     await page.goto(`${base}#${HASH}`);
     const backend = page.getByTestId('backend');
@@ -76,10 +49,7 @@ async function main(): Promise<void> {
     await page.setViewportSize({ width: 1360, height });
     await page.screenshot({ path: OUT, clip: { x: 0, y: 0, width: 1360, height } });
     console.log(`wrote ${path.relative(ROOT, OUT)} (${Math.round((await stat(OUT)).size / 1024)} KiB)`);
-  } finally {
-    await browser.close();
-    server.kill();
-  }
+  });
 }
 
 main().catch((error: unknown) => {

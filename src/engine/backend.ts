@@ -81,7 +81,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
       await tf.ready();
-      if (name === 'webgpu') registerChunkedWebgpuAddN();
+      if (name === 'webgpu') {
+        registerChunkedWebgpuAddN();
+        (await import('./kernels/webgpu-kernels')).registerWebgpuKernels();
+      }
       return { backend: name, adapter: await adapterDescription(name), fallbacks };
     } catch (error) {
       fallbacks.push({ backend: name, reason: error instanceof Error ? error.message : String(error) });

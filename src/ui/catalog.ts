@@ -12,6 +12,9 @@ const METHOD_COLOURS: Partial<Record<MethodName, string>> = {
   prompt: '#b45309',
   lora: '#047857',
   dept: '#be123c',
+  'deep-prompt': '#0e7490',
+  apt: '#4d7c0f',
+  nola: '#9d174d',
 };
 const SPARE_COLOURS = ['#0e7490', '#4d7c0f', '#9d174d', '#57534e'];
 
@@ -53,7 +56,9 @@ export const CHOICE_LABELS: Record<string, string> = {
 export const LR_GROUPS: Record<string, { label: string; usedBy: MethodName[] | 'all' }> = {
   model: { label: 'Learning rate: model weights (full fine-tuning)', usedBy: ['full'] },
   head: { label: 'Learning rate: task head', usedBy: 'all' },
-  prompt: { label: 'Learning rate: prompt (PT, DePT)', usedBy: ['prompt', 'dept'] },
+  prompt: { label: 'Learning rate: prompt (PT, DePT, deep prompt)', usedBy: ['prompt', 'dept', 'deep-prompt'] },
   lora: { label: 'Learning rate: LoRA A, B', usedBy: ['lora'] },
   lowrank: { label: 'Learning rate: DePT low-rank A, B', usedBy: ['dept'] },
+  nola: { label: 'Learning rate: NOLA coefficients α, β', usedBy: ['nola'] },
+  apt: { label: "Learning rate: APT P', W1, W2, s", usedBy: ['apt'] },
 };

@@ -14,7 +14,7 @@ beforeAll(async () => {
   await useWasmBackend();
 });
 
-const LR = { model: 1e-3, head: 1e-2, prompt: 3e-2, lora: 1e-2, lowrank: 1e-2 };
+const LR = { model: 1e-3, head: 1e-2, prompt: 3e-2, lora: 1e-2, lowrank: 1e-2, nola: 1e-2, apt: 1e-2 };
 const ADAMW: OptimizerSettings = { kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, clipNorm: 1 };
 
 function lmBatch(): Batch {

@@ -71,6 +71,8 @@ const FIELDS: readonly Field[] = [
   { key: 'lr.prompt', kind: 'number', schema: LR.prompt, get: (s) => s.optimizer.lr.prompt, set: (s, v) => void (s.optimizer.lr.prompt = v as number) },
   { key: 'lr.lora', kind: 'number', schema: LR.lora, get: (s) => s.optimizer.lr.lora, set: (s, v) => void (s.optimizer.lr.lora = v as number) },
   { key: 'lr.lowrank', kind: 'number', schema: LR.lowrank, get: (s) => s.optimizer.lr.lowrank, set: (s, v) => void (s.optimizer.lr.lowrank = v as number) },
+  { key: 'lr.nola', kind: 'number', schema: LR.nola, get: (s) => s.optimizer.lr.nola, set: (s, v) => void (s.optimizer.lr.nola = v as number) },
+  { key: 'lr.apt', kind: 'number', schema: LR.apt, get: (s) => s.optimizer.lr.apt, set: (s, v) => void (s.optimizer.lr.apt = v as number) },
   { key: 'beta1', kind: 'number', schema: OPT.beta1, get: (s) => s.optimizer.beta1, set: (s, v) => void (s.optimizer.beta1 = v as number) },
   { key: 'beta2', kind: 'number', schema: OPT.beta2, get: (s) => s.optimizer.beta2, set: (s, v) => void (s.optimizer.beta2 = v as number) },
   { key: 'eps', kind: 'number', schema: OPT.epsilon, get: (s) => s.optimizer.epsilon, set: (s, v) => void (s.optimizer.epsilon = v as number) },

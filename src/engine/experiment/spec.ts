@@ -31,6 +31,10 @@ const lrSchema = z
     lora: z.number().positive().max(10),
     /** DePT's A and B (its short prompt uses "prompt"). */
     lowrank: z.number().positive().max(10),
+    /** NOLA's coefficients α, β. */
+    nola: z.number().positive().max(10),
+    /** APT's P', W1, W2, s (deep prompts use "prompt"). */
+    apt: z.number().positive().max(10),
   })
   .strict();
 
@@ -92,7 +96,7 @@ export const DEFAULT_SPEC: ExperimentSpec = {
     // lowrank (DePT's A, B): the paper trains P_s at ≈3e-1 and A, B at 1e-4…5e-3 (50–3000×
     // smaller). Relative to our prompt 3e-2 that ratio would give ≤ 6e-4, which barely moves
     // A·B in a few-dozen-step run; 1e-3 (30× smaller) keeps the two rates clearly apart.
-    lr: { model: 3e-4, head: 2e-3, prompt: 3e-2, lora: 2e-3, lowrank: 1e-3 },
+    lr: { model: 3e-4, head: 2e-3, prompt: 3e-2, lora: 2e-3, lowrank: 1e-3, nola: 2e-2, apt: 2e-3 },
     beta1: 0.9,
     beta2: 0.999,
     epsilon: 1e-8,

@@ -5,7 +5,7 @@ import type { ModelHooks, ModelShape } from '../models/hooks';
 import type { Rng } from '../data/rng';
 import type { HostTensor } from '../io/safetensors';
 
-export type MethodName = 'full' | 'head' | 'prompt' | 'lora' | 'dept';
+export type MethodName = 'full' | 'head' | 'prompt' | 'lora' | 'dept' | 'deep-prompt' | 'apt' | 'nola';
 export type TaskKind = 'lm' | 'classify';
 
 /** Where a method's trainable tensors come from, each group with its own learning rate. */

@@ -1,0 +1,8 @@
+/**
+ * The custom WGSL kernels, loaded only when the webgpu backend starts (backend.ts imports this
+ * module dynamically): their shader sources come from shaders/*.wgsl through Vite's `?raw`
+ * imports, which Node's CLI cannot load and never needs.
+ */
+export function registerWebgpuKernels(): void {
+  // Each fused kernel registers itself here (NOLA basis, APT aggregation).
+}
