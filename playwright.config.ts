@@ -7,7 +7,10 @@ import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH, CHROMIUM_WEBGPU_ARGS } from './e2e/c
  * 0.5 GFLOP/s on two cores — so specs train tiny experiments and timeouts are generous.
  */
 
-const PORT = 4173;
+// Overridable so that two checkouts' (or two people's) e2e runs on one machine do not share a
+// port or a build folder: E2E_PORT=4175 E2E_OUT_DIR=dist-e2e-nola npx playwright test …
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+const OUT_DIR = process.env.E2E_OUT_DIR ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -42,9 +45,10 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npm run build && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}/`,
-    // Always a fresh build: a stale preview left running would test old code.
+    // Always a fresh build: a stale preview left running would test old code. (Type errors are
+    // `npm run typecheck`'s job, which `npm test` runs first.)
     reuseExistingServer: false,
     timeout: 180_000,
     stdout: 'ignore',

@@ -32,14 +32,16 @@ export interface BrowserSession {
 }
 
 /** Builds (unless `build` is false), serves on `port`, runs `work`, then closes everything. */
-export async function withServedBrowser<T>(options: { port: number; build?: boolean }, work: (session: BrowserSession) => Promise<T>): Promise<T> {
-  if (options.build !== false) {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('npm run build failed');
-  }
+export async function withServedBrowser<T>(options: { port: number; build?: boolean; outDir?: string }, work: (session: BrowserSession) => Promise<T>): Promise<T> {
   // Vite's own entry under node (not through npx), so that kill() stops the server itself.
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const server = spawn(process.execPath, [vite, 'preview', '--port', String(options.port), '--strictPort'], { cwd: ROOT, stdio: 'ignore' });
+  // Each script builds into its own folder, so it never serves (or clobbers) another's build.
+  const outDir = options.outDir ?? `dist-script-${options.port}`;
+  if (options.build !== false) {
+    const build = spawnSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('vite build failed');
+  }
+  const server = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--port', String(options.port), '--strictPort'], { cwd: ROOT, stdio: 'ignore' });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_WEBGPU_ARGS, headless: true });
   try {
     const base = `http://localhost:${options.port}/`;
