@@ -5,11 +5,13 @@
  *   npm run cli -- params <model> --method dept --length 60 --budget 100 --seq-len 64  (--budget none --r 8: rank set directly)
  *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top 5]
  *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
+ *   npm run cli -- sweep <preset> [--steps N] [--batch N] [--seed N] [--out file.json] [--dry-run]   (sweep --list)
  * <model> is a built-in id (tiny-gpt2), a folder or an http(s) URL in the Hugging Face layout.
  * Results are JSON on stdout. On failure: one line on stderr and a non-zero exit code —
  * 2 for bad arguments, 1 for anything else (missing files, invalid specs, bad checkpoints).
  */
 import { forwardCommand, infoCommand, paramsCommand, trainCommand } from './commands';
+import { sweepCommand } from './sweep-command';
 import { UsageError } from './args';
 
 const COMMANDS: Record<string, (argv: string[], print: (value: unknown) => void) => Promise<void>> = {
@@ -17,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[], print: (value: unknown) => void)
   params: paramsCommand,
   forward: forwardCommand,
   train: trainCommand,
+  sweep: sweepCommand,
 };
 
 function print(value: unknown): void {

@@ -34,6 +34,11 @@ export interface RunSummary {
   peakGpuBytes: number;
   /** Bytes this run's own tensors hold (weights, trainable tensors, optimizer state). */
   runBytes: number | null;
+  /**
+   * Bytes the last training step allocated at its high point beyond what was held before it
+   * (activations, gradients, optimizer temporaries); runBytes + this = the run's training peak.
+   */
+  stepExtraBytes: number | null;
   /** Time spent in this run's steps and evaluations (other runs' steps excluded). */
   wallMs: number;
 }

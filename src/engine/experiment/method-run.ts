@@ -1,3 +1,4 @@
+import { tf } from '../tf';
 import { Gpt2Model } from '../models/gpt2';
 import { methodByName } from '../methods/registry';
 import type { AttachedMethod, TaskShape, TrainableCount } from '../methods/types';
@@ -21,6 +22,7 @@ export class MethodRun {
   private lastLoss: number | null = null;
   private lastEval: EvalMetrics | null = null;
   private loggedSteps: StepMetrics[] = [];
+  private stepExtraBytes: number | null = null;
 
   constructor(
     readonly runId: string,
@@ -61,9 +63,27 @@ export class MethodRun {
     return this.method.hooks.prefixLength ?? 0;
   }
 
-  async step(batch: Batch, sync: boolean): Promise<StepMetrics | null> {
+  /**
+   * One training step. With `measureMemory` (the runner asks on the last step only: profiling
+   * records every kernel) it also records how many bytes the step allocates at its high point
+   * beyond what was held before it: activations kept for the backward pass, gradients and
+   * optimizer temporaries — where a shorter sequence (DePT vs PT) saves memory.
+   */
+  async step(batch: Batch, sync: boolean, measureMemory = false): Promise<StepMetrics | null> {
     const started = performance.now();
-    const metrics = await this.trainer.trainStep(batch, sync);
+    let metrics: StepMetrics | null;
+    if (measureMemory) {
+      const before = tf.memory().numBytes;
+      let result: StepMetrics | null = null;
+      const profile = await tf.profile(async () => {
+        result = await this.trainer.trainStep(batch, sync);
+        return [];
+      });
+      metrics = result;
+      this.stepExtraBytes = Math.max(0, profile.peakBytes - before);
+    } else {
+      metrics = await this.trainer.trainStep(batch, sync);
+    }
     this.wallMs += performance.now() - started;
     if (metrics) {
       this.lastLoss = metrics.loss;
@@ -95,6 +115,7 @@ export class MethodRun {
       meanStepMs: mean((s) => s.stepMs),
       peakGpuBytes: this.loggedSteps.reduce((m, s) => Math.max(m, s.peakGpuBytes), 0),
       runBytes: this.loggedSteps.at(-1)?.runBytes ?? null,
+      stepExtraBytes: this.stepExtraBytes,
       wallMs: this.wallMs,
     };
   }

@@ -80,7 +80,7 @@ export async function runExperiment(
       if (step === 0) emit({ type: 'progress', stage: 'warmup', message: 'first step (compiling kernels)', fraction: null });
       const logged = (step + 1) % spec.logEvery === 0 || step === 0 || step === spec.steps - 1;
       for (let r = 0; r < runs.length; r++) {
-        const metrics = await runs[r].step(batchers[r].next(), logged);
+        const metrics = await runs[r].step(batchers[r].next(), logged, step === spec.steps - 1);
         if (metrics) emit({ type: 'step', runId: runs[r].runId, ...metrics });
       }
       const isLast = step === spec.steps - 1;
