@@ -22,6 +22,8 @@ export default defineConfig({
   timeout: 8 * 60_000,
   expect: { timeout: 30_000 },
   reporter: [['list']],
+  // Per build folder, so parallel runs do not delete each other's traces.
+  outputDir: process.env.E2E_OUT_DIR ? `test-results-${process.env.E2E_OUT_DIR}` : 'test-results',
   use: {
     baseURL: `http://localhost:${PORT}/`,
     headless: true,

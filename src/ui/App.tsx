@@ -7,6 +7,8 @@ import { ModelPanel } from './panels/ModelPanel';
 import { ProgressStatus } from './panels/ProgressStatus';
 import { RunControls } from './panels/RunControls';
 import { SummaryTable } from './panels/SummaryTable';
+import { SweepPanel } from './panels/SweepPanel';
+import { SweepResults } from './charts/SweepResults';
 import { TaskPanel } from './panels/TaskPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { isActive } from './run-state';
@@ -29,10 +31,12 @@ export function App() {
           <TaskPanel disabled={locked} />
           <MethodsPanel disabled={locked} />
           <TrainingPanel disabled={locked} />
+          <SweepPanel disabled={locked} />
         </form>
         <div className="results" id="results" tabIndex={-1}>
           <RunControls />
           <ProgressStatus />
+          <SweepResults />
           <ChartsPanel />
           <SummaryTable />
         </div>

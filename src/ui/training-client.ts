@@ -1,9 +1,10 @@
 import * as Comlink from 'comlink';
 import type { RunEvent } from '../engine/experiment/events';
 import type { ExperimentSpec } from '../engine/experiment/spec';
-import type { TrainingWorkerApi } from '../worker/protocol';
+import type { RunOutcome, TrainingWorkerApi } from '../worker/protocol';
 import { backendOrderFromQuery } from './backend-order';
 import { useAppStore } from './store';
+import { useSweepStore } from './sweep-store';
 
 /**
  * The page's side of the training worker: one worker for the page's lifetime (it keeps the
@@ -12,7 +13,7 @@ import { useAppStore } from './store';
  */
 
 let worker: Comlink.Remote<TrainingWorkerApi> | null = null;
-let currentRun: Promise<void> | null = null;
+let currentRun: Promise<RunOutcome> | null = null;
 
 function connect(): Comlink.Remote<TrainingWorkerApi> {
   if (!worker) {
@@ -37,21 +38,55 @@ export async function initTraining(): Promise<void> {
   }
 }
 
-export function startRun(spec: ExperimentSpec): Promise<void> {
+/** How long the page waits for a finished run's last streamed events before giving up on them. */
+const EVENT_DRAIN_MS = 5000;
+
+/**
+ * Runs an experiment in the worker; resolves with its outcome once the store holds every event
+ * of the run. The events travel on the callback proxy's own message port and may arrive after
+ * the outcome, so the page waits for the last of them (each run's `run-end`, or the `error`)
+ * before it calls the run finished: a next run (a sweep's) never receives a late event of this one.
+ */
+export function startRun(spec: ExperimentSpec): Promise<RunOutcome> {
   const store = useAppStore.getState();
   store.beginRun(spec);
-  const onEvent = Comlink.proxy((event: RunEvent) => useAppStore.getState().applyEvent(event));
+  let runEnds = 0;
+  let sawError = false;
+  let drained: (() => void) | null = null;
+  let outcome: RunOutcome | null = null;
+  const isDrained = () => outcome !== null && (outcome.error !== null ? sawError : runEnds >= outcome.summaries.length);
+  const onEvent = Comlink.proxy((event: RunEvent) => {
+    if (outcome !== null && isDrained()) return; // late and already accounted for
+    useAppStore.getState().applyEvent(event);
+    if (event.type === 'run-end') runEnds++;
+    if (event.type === 'error') sawError = true;
+    if (isDrained()) drained?.();
+  });
   currentRun = connect()
     .start(spec, onEvent)
-    .catch((error: unknown) => {
-      useAppStore.getState().applyEvent({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    })
-    .finally(() => {
+    .catch((error: unknown): RunOutcome => ({ summaries: [], error: error instanceof Error ? error.message : String(error) }))
+    .then(async (result) => {
+      outcome = result;
+      if (!isDrained()) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, EVENT_DRAIN_MS);
+        });
+      }
+      // Whatever did not arrive in time comes from the outcome itself.
+      const { applyEvent, runs } = useAppStore.getState();
+      for (const summary of result.summaries) {
+        if (!runs.find((r) => r.runId === summary.runId)?.summary) applyEvent({ type: 'run-end', runId: summary.runId, summary });
+      }
+      if (result.error !== null && !sawError) applyEvent({ type: 'error', message: result.error });
+      sawError = true;
+      runEnds = result.summaries.length;
       const { status, setStatus } = useAppStore.getState();
       if (status === 'stopping') setStatus('stopped');
       else if (status !== 'error') setStatus('done');
       useAppStore.setState({ progress: null });
       currentRun = null;
+      return result;
     });
   return currentRun;
 }
@@ -73,8 +108,9 @@ export async function stopRun(): Promise<void> {
   await currentRun;
 }
 
-/** Stops a run in progress (if any) and clears every result. The edited spec stays. */
+/** Stops a run in progress (if any) and clears every result, a sweep's too. The edited spec stays. */
 export async function resetRun(): Promise<void> {
   await stopRun();
   useAppStore.getState().clearResults();
+  useSweepStore.getState().clear();
 }

@@ -62,9 +62,11 @@ const api: TrainingWorkerApi = {
         );
         cached = { model: checked.model, checkpoint };
       }
-      await runExperiment(checked, env, emit, ownControl, { preloaded: cached.checkpoint });
+      const summaries = await runExperiment(checked, env, emit, ownControl, { preloaded: cached.checkpoint });
+      return { summaries, error: null };
     } catch (error) {
       emit({ type: 'error', message: messageOf(error) });
+      return { summaries: [], error: messageOf(error) };
     } finally {
       control = null;
       // The callback is a comlink proxy holding a MessagePort; one is made per run.

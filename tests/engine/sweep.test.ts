@@ -67,7 +67,7 @@ describe('sweep variants', () => {
   });
 
   it('compares by accuracy on classification and by validation loss on language modelling', () => {
-    const finalEval = { step: 3, loss: 1.5, accuracy: 0.75, perplexity: null };
+    const finalEval = { step: 3, loss: 1.5, accuracy: 0.75, perplexity: null, count: 32 };
     expect(sweepMetric('spam', { finalEval })).toEqual({ name: 'accuracy', value: 0.75, higherIsBetter: true });
     expect(sweepMetric('lm-spam', { finalEval: { ...finalEval, accuracy: null, perplexity: 4.48 } })).toEqual({ name: 'validation loss', value: 1.5, higherIsBetter: false });
     expect(sweepMetric('spam', { finalEval: null })).toBeNull();

@@ -1,0 +1,100 @@
+import { SWEEP_PRESETS } from '../../engine/experiment/presets';
+import { sweepSpecs, withSweepSettings } from '../../engine/experiment/sweep';
+import { methodByName } from '../../engine/methods/registry';
+import { SelectField } from '../components/SelectField';
+import { formatCount } from '../format';
+import { useModelShape, useTaskShape } from '../model-info';
+import { estimateTrainable } from '../param-count';
+import { runBlockers } from '../run-blockers';
+import { isActive } from '../run-state';
+import { useAppStore } from '../store';
+import { runSweepInApp } from '../sweep-client';
+import { useSweepStore } from '../sweep-store';
+
+/**
+ * Sweep presets: a paper's figure as a series of single-method runs on the experiment set above
+ * (task, lengths, training), run one after another. Choosing a preset loads its settings, which
+ * stay editable; the table lists each run's size before anything trains.
+ */
+export function SweepPanel({ disabled }: { disabled: boolean }) {
+  const spec = useAppStore((s) => s.spec);
+  const setSpec = useAppStore((s) => s.setSpec);
+  const status = useAppStore((s) => s.status);
+  const backend = useAppStore((s) => s.backend);
+  const selectedId = useSweepStore((s) => s.selectedPresetId);
+  const select = useSweepStore((s) => s.select);
+  const model = useModelShape(spec.model);
+  const task = useTaskShape(spec.task, spec.seqLen);
+  const preset = SWEEP_PRESETS.find((p) => p.id === selectedId) ?? null;
+
+  const choose = (id: string) => {
+    const next = SWEEP_PRESETS.find((p) => p.id === id) ?? null;
+    select(next?.id ?? null);
+    if (next) setSpec(withSweepSettings(spec, next.settings));
+  };
+
+  const variants = preset ? sweepSpecs(preset, spec) : [];
+  const shape = model.state === 'ready' ? model.value.shape : null;
+  const blockers = [...new Set(variants.flatMap(({ label, spec: v }) => runBlockers(v, shape).map((b) => `${label}: ${b}`)))];
+  const canRun = !!preset && !disabled && !isActive(status) && backend !== null && blockers.length === 0;
+
+  return (
+    <section className="panel" aria-labelledby="sweep-heading">
+      <h2 id="sweep-heading">Sweeps (paper figures)</h2>
+      <SelectField
+        label="Sweep preset"
+        value={preset?.id ?? ''}
+        choices={[{ value: '', label: 'none: compare the methods ticked above' }, ...SWEEP_PRESETS.map((p) => ({ value: p.id, label: p.title }))]}
+        disabled={disabled}
+        onChange={choose}
+      />
+      {preset && (
+        <>
+          <p className="hint">{preset.description}</p>
+          <p className="hint">
+            Loaded its settings: task {spec.task}, {spec.seqLen} input tokens, batch {spec.batchSize}, {spec.steps} steps. Change them above; every run
+            below uses them.
+          </p>
+          <div className="table-scroll">
+            <table className="dept-budget" data-testid="sweep-plan">
+              <caption>{variants.length} runs, one after another</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Run</th>
+                  <th scope="col">Trainable params</th>
+                  <th scope="col">Tokens per sequence</th>
+                </tr>
+              </thead>
+              <tbody>
+                {variants.map(({ label, spec: v }) => {
+                  const method = v.methods[0];
+                  const estimate = shape && task.state === 'ready' ? estimateTrainable(shape, task.value, method.name, method.options) : null;
+                  const prefix = methodByName(method.name).prefixLength?.(method.options) ?? 0;
+                  return (
+                    <tr key={label}>
+                      <th scope="row">{label}</th>
+                      <td>{estimate?.ok ? formatCount(estimate.count.method) : '…'}</td>
+                      <td>{v.seqLen + prefix}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <div className="buttons">
+            <button type="button" className="primary" disabled={!canRun} onClick={() => void runSweepInApp(preset, spec)}>
+              Run sweep ({variants.length} runs)
+            </button>
+          </div>
+          {blockers.length > 0 && (
+            <ul className="field-error" aria-label="Why the sweep cannot run">
+              {blockers.map((b) => (
+                <li key={b}>{b}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
