@@ -24,7 +24,7 @@ test('a sweep preset trains its runs one after another and charts each with a li
   await expect(plan.locator('tbody tr')).toHaveCount(3);
   for (const row of await plan.locator('tbody tr').all()) {
     await expect(row.locator('td').nth(0)).toHaveText(expected);
-    await expect(row.locator('td').nth(1)).toHaveText(String(60 + s));
+    await expect(row.locator('td').nth(2)).toHaveText(String(60 + s));
   }
 
   await page.getByRole('button', { name: 'Run sweep (3 runs)' }).click();

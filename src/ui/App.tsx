@@ -5,6 +5,7 @@ import { LinkNotices } from './panels/LinkNotices';
 import { MethodsPanel } from './panels/MethodsPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { ProgressStatus } from './panels/ProgressStatus';
+import { PromptAttentionMapPanel } from './panels/PromptAttentionMap';
 import { RunControls } from './panels/RunControls';
 import { SummaryTable } from './panels/SummaryTable';
 import { SweepPanel } from './panels/SweepPanel';
@@ -39,6 +40,7 @@ export function App() {
           <SweepResults />
           <ChartsPanel />
           <SummaryTable />
+          <PromptAttentionMapPanel />
         </div>
       </main>
     </>

@@ -34,6 +34,20 @@ export const OPTION_LABELS: Record<string, string> = {
   'dept.budget': 'Match the PT budget of l tokens',
   'dept.r': 'Rank r (when no budget)',
   'dept.init': 'Prompt initialisation',
+  'nola.k': 'Bases for A (k)',
+  'nola.l': 'Bases for B (l)',
+  'nola.r': 'Rank r',
+  'nola.c': 'Scale c (update scaled by c / r)',
+  'nola.seed': 'Basis seed',
+  'nola.shared': 'Share bases across layers',
+  'nola.quantBits': 'Quantization-aware training (bits)',
+  'nola.targets': 'Adapted matrices',
+  'nola.adapter': 'Trained coefficients (from a link)',
+  'deep-prompt.length': 'Prompt rows per layer p',
+  'deep-prompt.init': 'Prompt initialisation',
+  'apt.length': "Prompt rows per layer p (P')",
+  'apt.r': 'Rank r of W1·W2 (low-rank variant)',
+  'apt.variant': 'Key projection K from P\'',
 };
 
 /** Labels for enum choices, by value; unknown ones show as they are. */
@@ -46,6 +60,9 @@ export const CHOICE_LABELS: Record<string, string> = {
   attn_out: 'attention output',
   mlp_in: 'MLP in',
   mlp_out: 'MLP out',
+  'low-rank': "low-rank: K = P'·W1·W2 + P' (paper)",
+  identity: "identity: K = P'",
+  dense: "dense: K = P'·W + P', W d×d",
 };
 
 /**

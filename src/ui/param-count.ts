@@ -1,8 +1,8 @@
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
 import type { ModelShape } from '../engine/models/hooks';
-import type { TaskShape, TrainableCount } from '../engine/methods/types';
+import { methodStoredBytes, type TaskShape, type TrainableCount } from '../engine/methods/types';
 
-export type TrainableEstimate = { ok: true; count: TrainableCount; totalParams: number } | { ok: false; error: string };
+export type TrainableEstimate = { ok: true; count: TrainableCount; storedBytes: number; totalParams: number } | { ok: false; error: string };
 
 /**
  * The live "trainable params" figure: the method's own formula (the one the trainer checks
@@ -11,7 +11,8 @@ export type TrainableEstimate = { ok: true; count: TrainableCount; totalParams: 
 export function estimateTrainable(model: ModelShape, task: TaskShape, method: string, options: Record<string, unknown>): TrainableEstimate {
   try {
     const config = resolveMethodConfig(method, options);
-    return { ok: true, count: methodByName(method).trainableParams(model, task, config), totalParams: model.totalParams };
+    const definition = methodByName(method);
+    return { ok: true, count: definition.trainableParams(model, task, config), storedBytes: methodStoredBytes(definition, model, task, config), totalParams: model.totalParams };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }

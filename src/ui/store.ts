@@ -38,6 +38,8 @@ export interface RunSeries {
   steps: StepPoint[];
   evals: EvalPoint[];
   summary: RunSummary | null;
+  /** NOLA runs, after training: the trained coefficients as the `nola.adapter` option (base64url). */
+  nolaAdapter?: { text: string; bytes: number };
 }
 
 export interface Progress {
@@ -63,6 +65,8 @@ export interface AppState {
   /** The spec of the current or last run: the charts' axes and the table follow it, not edits. */
   runSpec: ExperimentSpec | null;
   runs: RunSeries[];
+  /** Deep prompt / APT runs' prompt attention maps, sent after training. */
+  promptMaps: Array<Extract<RunEvent, { type: 'prompt-map' }>>;
 
   setSpec(spec: ExperimentSpec): void;
   loadLink(spec: ExperimentSpec, notices: string[], fromLink: boolean): void;
@@ -99,6 +103,7 @@ export const useAppStore = create<AppState>()((set, get) => ({
   error: null,
   runSpec: null,
   runs: [],
+  promptMaps: [],
 
   setSpec: (spec) => set({ spec }),
   loadLink: (spec, notices, fromLink) => set({ spec, notices, fromLink, stashedOptions: {} }),
@@ -127,7 +132,7 @@ export const useAppStore = create<AppState>()((set, get) => ({
   setBackend: (backend, backendError) => set({ backend, backendError }),
 
   beginRun: (spec) =>
-    set({ runSpec: spec, runs: [], fromLink: false, status: 'loading', error: null, progress: { stage: 'model', message: 'starting the worker', fraction: null } }),
+    set({ runSpec: spec, runs: [], promptMaps: [], fromLink: false, status: 'loading', error: null, progress: { stage: 'model', message: 'starting the worker', fraction: null } }),
 
   setStatus: (status) => set({ status }),
 
@@ -179,11 +184,17 @@ export const useAppStore = create<AppState>()((set, get) => ({
       case 'run-end':
         set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, summary: event.summary })) });
         return;
+      case 'prompt-map':
+        set({ promptMaps: [...state.promptMaps, event] });
+        return;
+      case 'nola-adapter':
+        set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, nolaAdapter: { text: event.text, bytes: event.bytes } })) });
+        return;
       case 'error':
         set({ status: 'error', error: event.message, progress: null });
         return;
     }
   },
 
-  clearResults: () => set({ runs: [], runSpec: null, status: 'idle', progress: null, error: null }),
+  clearResults: () => set({ runs: [], promptMaps: [], runSpec: null, status: 'idle', progress: null, error: null }),
 }));

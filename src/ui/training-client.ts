@@ -78,6 +78,13 @@ export function startRun(spec: ExperimentSpec): Promise<RunOutcome> {
       for (const summary of result.summaries) {
         if (!runs.find((r) => r.runId === summary.runId)?.summary) applyEvent({ type: 'run-end', runId: summary.runId, summary });
       }
+      const { promptMaps } = useAppStore.getState();
+      for (const map of result.promptMaps ?? []) {
+        if (!promptMaps.some((m) => m.runId === map.runId)) applyEvent(map);
+      }
+      for (const adapter of result.nolaAdapters ?? []) {
+        if (!useAppStore.getState().runs.find((r) => r.runId === adapter.runId)?.nolaAdapter) applyEvent(adapter);
+      }
       if (result.error !== null && !sawError) applyEvent({ type: 'error', message: result.error });
       sawError = true;
       runEnds = result.summaries.length;

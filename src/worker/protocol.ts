@@ -10,6 +10,10 @@ import type { ExperimentSpec } from '../engine/experiment/spec';
 export interface RunOutcome {
   summaries: RunSummary[];
   error: string | null;
+  /** Prompt attention maps sent after training (deep prompt, APT), again here since they come after the run-ends. */
+  promptMaps?: Array<Extract<RunEvent, { type: 'prompt-map' }>>;
+  /** NOLA runs' trained adapters (link text), for the same reason. */
+  nolaAdapters?: Array<Extract<RunEvent, { type: 'nola-adapter' }>>;
 }
 
 export interface TrainingWorkerApi {

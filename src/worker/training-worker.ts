@@ -4,9 +4,11 @@ import { initBackend, type BackendInfo } from '../engine/backend';
 import { loadBaseCheckpoint, type BaseCheckpoint } from '../engine/experiment/base-model';
 import type { RunEvent } from '../engine/experiment/events';
 import { runExperiment } from '../engine/experiment/runner';
+import { fromBase64Url, nolaAdapterText, type NolaConfig } from '../engine/methods/nola';
+import { promptMapEvents } from '../engine/experiment/prompt-map-events';
 import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { browserRunnerEnv } from './browser-env';
-import type { TrainingWorkerApi } from './protocol';
+import type { RunOutcome, TrainingWorkerApi } from './protocol';
 import { PausableControl } from './run-control';
 import { WASM_BINARY_URLS } from './wasm-binaries';
 
@@ -62,8 +64,35 @@ const api: TrainingWorkerApi = {
         );
         cached = { model: checked.model, checkpoint };
       }
-      const summaries = await runExperiment(checked, env, emit, ownControl, { preloaded: cached.checkpoint });
-      return { summaries, error: null };
+      const promptMaps: NonNullable<RunOutcome['promptMaps']> = [];
+      const nolaAdapters: NonNullable<RunOutcome['nolaAdapters']> = [];
+      const summaries = await runExperiment(checked, env, emit, ownControl, {
+        preloaded: cached.checkpoint,
+        // Deep prompt and APT runs: where each token draws from the prompts (APT's Fig. 3). A view
+        // only: if it fails, the run's results still stand.
+        afterTraining: async (runs, data, base) => {
+          try {
+            for (const event of await promptMapEvents(runs, data, base.tokenizer)) {
+              if (event.type === 'prompt-map') promptMaps.push(event);
+              emit(event);
+            }
+          } catch (error) {
+            console.warn('prompt attention map failed:', error);
+          }
+          // NOLA on language modelling (no trained head): the adapter is small enough for the link.
+          for (const run of runs.filter((r) => r.methodName === 'nola' && r.trainable.head === 0)) {
+            try {
+              const text = await nolaAdapterText(run.method, base.shape, run.methodSpec.options as unknown as NolaConfig);
+              const event = { type: 'nola-adapter' as const, runId: run.runId, text, bytes: fromBase64Url(text).length };
+              nolaAdapters.push(event);
+              emit(event);
+            } catch (error) {
+              console.warn('NOLA adapter encoding failed:', error);
+            }
+          }
+        },
+      });
+      return { summaries, error: null, promptMaps, nolaAdapters };
     } catch (error) {
       emit({ type: 'error', message: messageOf(error) });
       return { summaries: [], error: messageOf(error) };

@@ -16,7 +16,7 @@ const DEFAULTS = parseExperimentSpec(DEFAULT_SPEC);
 
 const DEFAULT_HASH =
   'v=1&model=tiny-gpt2&task=spam&methods=full,prompt,lora&steps=60&batch=8&seq=64&seed=42&opt=adamw' +
-  '&lr.model=0.0003&lr.head=0.002&lr.prompt=0.03&lr.lora=0.002&lr.lowrank=0.001&lr.nola=0.02&lr.apt=0.002&beta1=0.9&beta2=0.999&eps=1e-8&wd=0&clip=1' +
+  '&lr.model=0.0003&lr.head=0.002&lr.prompt=0.03&lr.lora=0.002&lr.lowrank=0.001&lr.nola=0.1&lr.apt=0.01&beta1=0.9&beta2=0.999&eps=1e-8&wd=0&clip=1' +
   '&sched=linear&warmup=5&eval.every=20&eval.batches=8&log=1' +
   '&prompt.length=20&prompt.init=vocab&lora.r=8&lora.alpha=16&lora.dropout=0&lora.targets=q,v';
 
@@ -452,7 +452,7 @@ describe('DePT in links: the low-rank learning rate and a nullable budget', () =
     for (const options of [{ length: 40, budget: 100 }, { length: 20, budget: null, r: 8, init: 'random' }]) {
       const s = spec({ task: 'lm-spam', methods: [{ name: 'prompt', options: { length: 100 } }, { name: 'dept', options }], optimizer: { lr: { prompt: 0.3, lowrank: 1e-4 } } });
       const hash = specToHash(s);
-      expect(hash).toContain('&lr.lora=0.002&lr.lowrank=0.0001&lr.nola=0.02&');
+      expect(hash).toContain('&lr.lora=0.002&lr.lowrank=0.0001&lr.nola=0.1&');
       expect(hash).toContain(options.budget === null ? '&dept.budget=none&' : '&dept.budget=100&');
       const { spec: back, notices } = read(hash);
       expect(notices).toEqual([]);

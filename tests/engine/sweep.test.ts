@@ -4,7 +4,7 @@ import { nodeRunnerEnv } from '../../src/cli/node-env';
 import { hashToSpec, specToHash } from '../../src/engine/experiment/link';
 import { SWEEP_PRESETS, sweepPresetById } from '../../src/engine/experiment/presets';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
-import { runSweep, sweepMetric, sweepSpecs, variantSpec, withSweepSettings, type SweepPoint } from '../../src/engine/experiment/sweep';
+import { paretoFront, runSweep, sweepMetric, sweepSpecs, variantSpec, withSweepSettings, type SweepPoint } from '../../src/engine/experiment/sweep';
 import { sequenceFitProblems } from '../../src/engine/experiment/fit';
 
 beforeAll(async () => {
@@ -74,6 +74,31 @@ describe('sweep variants', () => {
   });
 });
 
+describe('the Pareto front of parameters vs metric', () => {
+  const point = (label: string, trainableParams: number, value: number | null, higherIsBetter = true): SweepPoint => ({
+    label,
+    spec: parseExperimentSpec(DEFAULT_SPEC),
+    trainableParams,
+    headParams: 0,
+    storedBytes: 4 * trainableParams,
+    metric: value === null ? null : { name: higherIsBetter ? 'accuracy' : 'validation loss', value, higherIsBetter },
+    meanStepMs: 1,
+    meanTokensPerSec: 1,
+    trainingPeakBytes: 1,
+  });
+
+  it('keeps the runs nothing beats with fewer parameters, sorted by parameters', () => {
+    const points = [point('big-best', 1000, 0.9), point('small', 10, 0.6), point('mid-worse', 500, 0.55), point('mid', 100, 0.8), point('unscored', 5, null), point('tie-bigger', 200, 0.8)];
+    // mid-worse: beaten by small (fewer params, better); tie-bigger: same metric as mid with more params.
+    expect(paretoFront(points).map((p) => p.label)).toEqual(['small', 'mid', 'big-best']);
+  });
+
+  it('for a loss, lower is better', () => {
+    const points = [point('a', 10, 2.0, false), point('b', 100, 1.5, false), point('c', 1000, 1.8, false)];
+    expect(paretoFront(points).map((p) => p.label)).toEqual(['a', 'b']);
+  });
+});
+
 describe('running a sweep', () => {
   it('trains each variant on its own and measures the shorter sequence as less training memory', async () => {
     const preset = sweepPresetById('dept-vs-pt');
@@ -85,6 +110,7 @@ describe('running a sweep', () => {
     expect(seen).toEqual(['PT l=100', 'DePT m=20']);
     const [pt, dept] = points as [SweepPoint, SweepPoint];
     expect(pt.trainableParams).toBe(100 * TINY.hidden);
+    expect(pt.storedBytes).toBe(4 * 100 * TINY.hidden);
     expect(Math.abs(dept.trainableParams - pt.trainableParams)).toBeLessThanOrEqual((base.seqLen + TINY.hidden) / 2);
     for (const point of points) {
       expect(point.metric?.name).toBe('accuracy');

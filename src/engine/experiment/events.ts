@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../backend';
 import type { EvalMetrics, StepMetrics } from '../train/trainer';
 import type { MethodName, TrainableCount } from '../methods/types';
+import type { PromptAttentionMap } from '../methods/prompt-attention-map';
 
 /** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
 export type RunEvent =
@@ -18,12 +19,18 @@ export type RunEvent =
   | ({ type: 'step'; runId: string } & StepMetrics)
   | ({ type: 'eval'; runId: string } & EvalMetrics)
   | { type: 'run-end'; runId: string; summary: RunSummary }
+  /** After training, for runs with prompts (deep prompt, APT): how much each token of one example draws from them. */
+  | { type: 'prompt-map'; runId: string; method: MethodName; tokens: string[]; map: PromptAttentionMap }
+  /** After training, for NOLA runs: the trained coefficients as the `nola.adapter` option text (a link can carry it). */
+  | { type: 'nola-adapter'; runId: string; text: string; bytes: number }
   | { type: 'error'; message: string };
 
 export interface RunSummary {
   runId: string;
   method: MethodName;
   trainable: TrainableCount;
+  /** Bytes the method's adapter stores (the task head apart). */
+  storedBytes: number;
   totalParams: number;
   steps: number;
   finalTrainLoss: number | null;

@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { Gpt2Model } from '../models/gpt2';
 import { methodByName } from '../methods/registry';
-import type { AttachedMethod, TaskShape, TrainableCount } from '../methods/types';
+import { methodStoredBytes, type AttachedMethod, type TaskShape, type TrainableCount } from '../methods/types';
 import { createTaskHead, type TaskHead } from '../train/task-head';
 import { Trainer, type EvalMetrics, type StepMetrics } from '../train/trainer';
 import type { Rng } from '../data/rng';
@@ -18,6 +18,8 @@ export class MethodRun {
   readonly head: TaskHead;
   readonly trainer: Trainer;
   readonly trainable: TrainableCount;
+  /** Bytes its adapter stores for the method's own tensors (see MethodDefinition.storedBytes). */
+  readonly storedBytes: number;
   private wallMs = 0;
   private lastLoss: number | null = null;
   private lastEval: EvalMetrics | null = null;
@@ -34,6 +36,7 @@ export class MethodRun {
   ) {
     const definition = methodByName(methodSpec.name);
     this.trainable = definition.trainableParams(base.shape, task, methodSpec.options);
+    this.storedBytes = methodStoredBytes(definition, base.shape, task, methodSpec.options);
     this.model = Gpt2Model.fromWeights(base.config, base.weights);
     try {
       this.method = definition.attach(this.model, task, methodSpec.options, rng.fork(`method:${runId}`));
@@ -107,6 +110,7 @@ export class MethodRun {
       runId: this.runId,
       method: this.methodName,
       trainable: this.trainable,
+      storedBytes: this.storedBytes,
       totalParams,
       steps: this.trainer.step,
       finalTrainLoss: this.lastLoss,

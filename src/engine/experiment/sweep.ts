@@ -24,9 +24,9 @@ export interface SweepVariant {
 /**
  * How the results are drawn: "cost" plots the final metric against time per step and against
  * memory (DePT's Fig. 3); "bars" compares the final metric per variant (DePT's Fig. 5 ablation);
- * "table" is the table alone.
+ * "params" plots it against trainable parameters on a log axis with the Pareto front.
  */
-export type SweepChartKind = 'cost' | 'bars' | 'table';
+export type SweepChartKind = 'cost' | 'bars' | 'params';
 
 /** The experiment settings a preset starts from; the user may still change them before running. */
 export type SweepSettings = Partial<Pick<ExperimentSpec, 'task' | 'seqLen' | 'batchSize' | 'steps' | 'schedule' | 'eval'>>;
@@ -79,6 +79,8 @@ export interface SweepPoint {
   /** The method's own trainable elements (the task head is listed apart, as everywhere). */
   trainableParams: number;
   headParams: number;
+  /** Bytes the trained adapter stores for the method's own tensors. */
+  storedBytes: number;
   metric: SweepMetric | null;
   meanStepMs: number | null;
   meanTokensPerSec: number | null;
@@ -96,11 +98,28 @@ export function sweepPoint(label: string, spec: ExperimentSpec, summary: RunSumm
     spec,
     trainableParams: summary.trainable.method,
     headParams: summary.trainable.head,
+    storedBytes: summary.storedBytes,
     metric: sweepMetric(spec.task, summary),
     meanStepMs: summary.meanStepMs,
     meanTokensPerSec: summary.meanTokensPerSec,
     trainingPeakBytes: summary.runBytes !== null && summary.stepExtraBytes !== null ? summary.runBytes + summary.stepExtraBytes : null,
   };
+}
+
+/**
+ * The runs no other run beats on both counts: none has at most as many trainable parameters
+ * and at least as good a metric with one of the two strictly better. Sorted by parameters:
+ * the line a parameters-vs-metric chart draws as the best trade-off found.
+ */
+export function paretoFront(points: readonly SweepPoint[]): SweepPoint[] {
+  const scored = points.filter((p): p is SweepPoint & { metric: SweepMetric } => p.metric !== null);
+  const better = (a: SweepMetric, b: SweepMetric) => (a.higherIsBetter ? a.value > b.value : a.value < b.value);
+  const notWorse = (a: SweepMetric, b: SweepMetric) => a.value === b.value || better(a, b);
+  const dominated = (p: (typeof scored)[number]) =>
+    scored.some(
+      (q) => q !== p && q.trainableParams <= p.trainableParams && notWorse(q.metric, p.metric) && (q.trainableParams < p.trainableParams || better(q.metric, p.metric)),
+    );
+  return scored.filter((p) => !dominated(p)).sort((a, b) => a.trainableParams - b.trainableParams);
 }
 
 /** The variants of a preset as the specs they run, in order. */

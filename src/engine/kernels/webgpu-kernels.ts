@@ -3,6 +3,11 @@
  * module dynamically): their shader sources come from shaders/*.wgsl through Vite's `?raw`
  * imports, which Node's CLI cannot load and never needs.
  */
+import { registerAptAggregateWebgpu } from './apt-aggregate-webgpu';
+import { registerNolaBasisWebgpu } from './nola-basis-webgpu';
+
 export function registerWebgpuKernels(): void {
+  registerAptAggregateWebgpu();
+  registerNolaBasisWebgpu();
   // Each fused kernel registers itself here (NOLA basis, APT aggregation).
 }

@@ -4,13 +4,16 @@ import { headMethod } from './head';
 import { promptMethod } from './prompt';
 import { loraMethod } from './lora';
 import { deptMethod } from './dept';
+import { nolaMethod } from './nola';
+import { deepPromptMethod } from './deep-prompt';
+import { aptMethod } from './apt';
 
 /**
  * The one list of methods. Adding a method = one file in methods/ + one line here.
  * Configs are `unknown` here: callers validate them with the method's own schema first
  * (`resolveMethodConfig`).
  */
-export const METHODS: ReadonlyArray<MethodDefinition<unknown>> = [fullMethod, headMethod, promptMethod, loraMethod, deptMethod];
+export const METHODS: ReadonlyArray<MethodDefinition<unknown>> = [fullMethod, headMethod, promptMethod, loraMethod, deptMethod, deepPromptMethod, aptMethod, nolaMethod];
 
 export const METHOD_NAMES = METHODS.map((m) => m.name) as MethodName[];
 

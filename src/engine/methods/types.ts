@@ -67,11 +67,22 @@ export interface MethodDefinition<C> {
    * runner and the UI can check seqLen + prefix ≤ n_positions before attaching. Absent = 0.
    */
   prefixLength?(config: C): number;
+  /**
+   * Bytes of the method's trained tensors as its adapter stores them, from shapes alone (the
+   * task head apart). Absent = 4 per trainable element (float32); NOLA stores a seed and
+   * quantized coefficients instead.
+   */
+  storedBytes?(model: ModelShape, task: TaskShape, config: C): number;
   attach(model: Gpt2Model, task: TaskShape, config: C, rng: Rng): AttachedMethod;
 }
 
 export class AdapterError extends Error {
   override name = 'AdapterError';
+}
+
+/** The adapter bytes of a method's own tensors: its `storedBytes`, else float32 per element. */
+export function methodStoredBytes<C>(method: MethodDefinition<C>, model: ModelShape, task: TaskShape, config: C): number {
+  return method.storedBytes ? method.storedBytes(model, task, config) : 4 * method.trainableParams(model, task, config).method;
 }
 
 /** Head parameters a task adds on top of any method (GPT2ForSequenceClassification's `score`). */

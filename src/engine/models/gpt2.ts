@@ -245,7 +245,9 @@ export class Gpt2Model {
     let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
     if (c.scaleAttnByInverseLayerIdx) scale /= layer + 1;
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), bias);
-    const probs = maybeDropout(tf.softmax(scores, -1), c.attnPdrop, seeds.next());
+    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
+    extras?.observeProbabilities?.(softmax);
+    const probs = maybeDropout(softmax, c.attnPdrop, seeds.next());
     const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
     const out = this.linear(projSite, context, hooks, seeds);
     return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.residPdrop, seeds.next());

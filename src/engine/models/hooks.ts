@@ -39,6 +39,11 @@ export interface AttentionExtras {
    * values only: every query may attend to them, they produce no output rows. Deep prompts.
    */
   prefixHidden?: tf.Tensor2D;
+  /**
+   * Called with this attention's softmax probabilities [B, heads, T, p + T] (before dropout;
+   * the p prefix keys first): for views such as how much each token draws from the prompts.
+   */
+  observeProbabilities?: (probs: tf.Tensor4D) => void;
 }
 
 /** Per-forward facts a hook may need. */

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { specToHash } from '../../engine/experiment/link';
-import type { SweepPoint } from '../../engine/experiment/sweep';
+import { paretoFront, type SweepPoint } from '../../engine/experiment/sweep';
 import { methodByName } from '../../engine/methods/registry';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatRate } from '../format';
@@ -23,6 +23,12 @@ function metricText(point: SweepPoint | null): string {
 function metricLabel(run: SweepRunState): string {
   const name = run.variants.find((v) => v.point?.metric)?.point?.metric?.name ?? 'final metric';
   return name === 'accuracy' ? 'Validation accuracy' : name === 'validation loss' ? 'Validation loss (lower is better)' : 'Final metric';
+}
+
+/** A chart point opens its own run as an experiment (the same link as in the table). */
+function openPointLink(item: unknown): void {
+  const link = (item as { payload?: { link?: string } }).payload?.link;
+  if (link) location.hash = link;
 }
 
 function runLink(variant: SweepVariantState): string {
@@ -54,11 +60,44 @@ function CostChart({ title, xLabel, points, x, formatX, yLabel, testId }: CostCh
             <XAxis type="number" dataKey="x" name={xLabel} domain={['auto', 'auto']} tickFormatter={formatX} label={{ value: xLabel, position: 'insideBottom', offset: -12, fontSize: 12 }} {...AXIS} />
             <YAxis type="number" dataKey="y" name={yLabel} domain={['auto', 'auto']} width={64} {...AXIS} />
             <Tooltip formatter={(value, name) => (name === xLabel && typeof value === 'number' ? formatX(value) : String(typeof value === 'number' ? Number(value.toPrecision(4)) : value))} />
-            <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => {
-                // A point opens its own run as an experiment (the same link as in the table).
-                const link = (item as { payload?: { link?: string } }).payload?.link;
-                if (link) location.hash = link;
-              }}>
+            <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => openPointLink(item)}>
+              {data.map((d) => (
+                <Cell key={d.label} fill={methodColour(d.method)} />
+              ))}
+              <LabelList dataKey="label" position="top" fontSize={11} fill="#27272a" />
+            </Scatter>
+          </ScatterChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+/** Metric against trainable parameters (log axis), with the Pareto front as a line. */
+function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string }) {
+  const toDatum = (p: SweepPoint) => ({
+    x: p.trainableParams,
+    y: p.metric ? (p.metric.name === 'accuracy' ? p.metric.value * 100 : p.metric.value) : 0,
+    label: p.label,
+    method: p.spec.methods[0].name,
+    link: `#${specToHash(p.spec)}`,
+  });
+  const data = points.filter((p) => p.metric && p.trainableParams > 0).map(toDatum);
+  const front = paretoFront(points).filter((p) => p.trainableParams > 0).map(toDatum);
+  return (
+    <figure className="chart" data-testid="sweep-chart-params" data-front={front.map((d) => d.label).join('|')}>
+      <figcaption>
+        {yLabel} vs trainable parameters (log scale); the line joins the runs nothing beats with fewer parameters
+      </figcaption>
+      <div className="chart-canvas" aria-hidden="true">
+        <ResponsiveContainer width="100%" height={280}>
+          <ScatterChart margin={{ top: 20, right: 24, bottom: 20, left: 8 }}>
+            <CartesianGrid stroke="#d4d4d8" strokeDasharray="3 3" />
+            <XAxis type="number" dataKey="x" name="trainable parameters" scale="log" domain={['auto', 'auto']} tickFormatter={formatCount} label={{ value: 'trainable parameters', position: 'insideBottom', offset: -12, fontSize: 12 }} {...AXIS} />
+            <YAxis type="number" dataKey="y" name={yLabel} domain={['auto', 'auto']} width={64} {...AXIS} />
+            <Tooltip />
+            <Scatter data={front} line={{ stroke: '#52525b', strokeDasharray: '4 3' }} shape={() => <g />} isAnimationActive={false} legendType="none" />
+            <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => openPointLink(item)}>
               {data.map((d) => (
                 <Cell key={d.label} fill={methodColour(d.method)} />
               ))}
@@ -130,6 +169,7 @@ export function SweepResults() {
         </div>
       )}
       {run.chart === 'bars' && points.length > 0 && <MetricBars run={run} yLabel={yAxis} />}
+      {run.chart === 'params' && points.length > 0 && <ParamsChart points={points} yLabel={yAxis} />}
       <div className="table-scroll">
         <table className="summary" data-testid="sweep-table">
           <thead>
@@ -137,6 +177,7 @@ export function SweepResults() {
               <th scope="col">Run</th>
               <th scope="col">Status</th>
               <th scope="col">Trainable params</th>
+              <th scope="col">Stored adapter</th>
               <th scope="col">Tokens per sequence</th>
               <th scope="col">Time per step</th>
               <th scope="col">Tokens/s</th>
@@ -160,6 +201,7 @@ export function SweepResults() {
                   </th>
                   <td>{STATUS_TEXT[v.status]}</td>
                   <td data-testid="sweep-trainable">{p ? formatCount(p.trainableParams) : '—'}</td>
+                  <td>{p ? formatBytes(p.storedBytes) : '—'}</td>
                   <td>{v.spec.seqLen + prefix}</td>
                   <td>{p?.meanStepMs != null ? formatMs(p.meanStepMs) : '—'}</td>
                   <td>{p?.meanTokensPerSec != null ? formatRate(p.meanTokensPerSec) : '—'}</td>

@@ -3,12 +3,23 @@ import { methodByName } from '../../engine/methods/registry';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatPercent, formatRate } from '../format';
 import { useAppStore, type RunSeries } from '../store';
+import type { ExperimentSpec } from '../../engine/experiment/spec';
 
 /** Mean tokens/s over the logged steps after the first (which includes kernel compilation). */
 function liveTokensPerSec(run: RunSeries): number | null {
   if (run.summary) return run.summary.meanTokensPerSec;
   const steady = run.steps.length > 1 ? run.steps.slice(1) : run.steps;
   return steady.length ? steady.reduce((a, s) => a + s.tokensPerSec, 0) / steady.length : null;
+}
+
+/** Bytes the run's adapter stores (its method's own tensors; NOLA: the link encoding), once known. */
+function storedBytes(run: RunSeries): number | null {
+  return run.nolaAdapter?.bytes ?? run.summary?.storedBytes ?? null;
+}
+
+/** The run's spec with NOLA's `adapter` option set: the experiment a link should carry. */
+function withNolaAdapter(spec: ExperimentSpec, text: string): ExperimentSpec {
+  return { ...spec, methods: spec.methods.map((m) => (m.name === 'nola' ? { name: m.name, options: { ...m.options, adapter: text } } : m)) };
 }
 
 /**
@@ -18,6 +29,7 @@ function liveTokensPerSec(run: RunSeries): number | null {
 export function SummaryTable() {
   const runs = useAppStore((s) => s.runs);
   const runSpec = useAppStore((s) => s.runSpec);
+  const setSpec = useAppStore((s) => s.setSpec);
   const metric = runSpec && isTaskId(runSpec.task) ? taskById(runSpec.task).metric : 'accuracy';
   return (
     <section className="panel" aria-labelledby="summary-heading">
@@ -37,6 +49,7 @@ export function SummaryTable() {
                 <th scope="col">{metric === 'perplexity' ? 'Val perplexity' : 'Val accuracy'}</th>
                 <th scope="col">Tokens/s</th>
                 <th scope="col">Run memory</th>
+                <th scope="col" title="What the trained adapter stores, task head apart: float32 tensors; NOLA: seed + quantized coefficients (its link encoding)">Stored adapter</th>
                 <th scope="col" title="tfjs's peak on the shared device while the runs trained together">Peak GPU memory (all runs)</th>
                 <th scope="col">Wall time</th>
                 <th scope="col">Steps</th>
@@ -70,6 +83,19 @@ export function SummaryTable() {
                     </td>
                     <td data-col="tokens">{tokens === null ? '—' : formatRate(tokens)}</td>
                     <td data-col="run-memory" data-value={own ?? ''}>{own === null ? '—' : formatBytes(own)}</td>
+                    <td data-col="stored" data-value={storedBytes(run) ?? ''}>
+                      {storedBytes(run) === null ? '—' : formatBytes(storedBytes(run)!)}
+                      {run.nolaAdapter && runSpec ? (
+                        <button
+                          type="button"
+                          data-testid="nola-adapter-link"
+                          title="The address bar then holds this run's experiment with its trained coefficients: opening that link loads them, no training needed"
+                          onClick={() => setSpec(withNolaAdapter(runSpec, run.nolaAdapter!.text))}
+                        >
+                          Put in the link
+                        </button>
+                      ) : null}
+                    </td>
                     <td data-col="peak-gpu">{peak === null ? '—' : formatBytes(peak)}</td>
                     <td data-col="wall">{run.summary ? formatMs(run.summary.wallMs) : 'running'}</td>
                     <td data-col="steps">{run.summary?.steps ?? run.steps.at(-1)?.step ?? 0}</td>

@@ -2,7 +2,7 @@ import { SWEEP_PRESETS } from '../../engine/experiment/presets';
 import { sweepSpecs, withSweepSettings } from '../../engine/experiment/sweep';
 import { methodByName } from '../../engine/methods/registry';
 import { SelectField } from '../components/SelectField';
-import { formatCount } from '../format';
+import { formatBytes, formatCount } from '../format';
 import { useModelShape, useTaskShape } from '../model-info';
 import { estimateTrainable } from '../param-count';
 import { runBlockers } from '../run-blockers';
@@ -62,6 +62,7 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
                 <tr>
                   <th scope="col">Run</th>
                   <th scope="col">Trainable params</th>
+                  <th scope="col">Stored adapter</th>
                   <th scope="col">Tokens per sequence</th>
                 </tr>
               </thead>
@@ -74,6 +75,7 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
                     <tr key={label}>
                       <th scope="row">{label}</th>
                       <td>{estimate?.ok ? formatCount(estimate.count.method) : '…'}</td>
+                      <td>{estimate?.ok ? formatBytes(estimate.storedBytes) : '…'}</td>
                       <td>{v.seqLen + prefix}</td>
                     </tr>
                   );

@@ -1,10 +1,5 @@
-import { DEPT_PAPER_LENGTHS } from '../methods/dept';
-import type { SweepPreset, SweepVariant } from './sweep';
-
-/**
- * The sweeps the app and the CLI offer, each reproducing a figure or table of a paper at
- * playground scale. Adding one = one entry here.
- */
+import { DEPT_PAPER_LENGTHS } from '../../methods/dept';
+import type { SweepPreset, SweepVariant } from '../sweep';
 
 /** Vanilla PT's length that DePT's budget is matched to (the paper's l = 100). */
 const PT_LENGTH = 100;
@@ -14,7 +9,7 @@ const PT_LENGTH = 100;
  * tiny-gpt2 has 128 positions, so the inputs are 24 tokens long (24 + 100 ≤ 128); the spam task
  * still carries its signal in an e-mail's first 24 tokens (subject and sender).
  */
-const deptVsPt: SweepPreset = {
+export const deptVsPt: SweepPreset = {
   id: 'dept-vs-pt',
   title: 'DePT vs prompt tuning at equal parameters (DePT Fig. 3)',
   description:
@@ -35,7 +30,7 @@ const deptVsPt: SweepPreset = {
  * DePT's Fig. 5: two learning rates (large for the prompt, small for A·B) against one rate for
  * both, at either of the two values.
  */
-const deptLearningRates: SweepPreset = {
+export const deptLearningRates: SweepPreset = {
   id: 'dept-learning-rates',
   title: 'DePT: two learning rates vs one (DePT Fig. 5)',
   description:
@@ -54,11 +49,3 @@ const deptLearningRates: SweepPreset = {
     ];
   },
 };
-
-export const SWEEP_PRESETS: readonly SweepPreset[] = [deptVsPt, deptLearningRates];
-
-export function sweepPresetById(id: string): SweepPreset {
-  const preset = SWEEP_PRESETS.find((p) => p.id === id);
-  if (!preset) throw new Error(`unknown sweep "${id}"; known: ${SWEEP_PRESETS.map((p) => p.id).join(', ')}`);
-  return preset;
-}

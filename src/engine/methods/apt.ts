@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
+import { aptAggregate, type AptImplementation } from '../kernels/apt-aggregate';
+import type { ModelShape } from '../models/hooks';
+import { ownedVariable } from '../models/layers';
+import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
+import { assignAll, expectTensor, rejectUnknown, toHost, uniformArray } from './host';
+import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
+
+/**
+ * APT, approximated prompt tuning (Wu et al. 2023, arXiv 2306.15706, eq. 14). Deep prompts make
+ * every layer attend over n + p tokens; APT takes the prompts out of the softmax and adds their
+ * effect beside it, per layer, single-head:
+ *
+ *   K   = P'·W1·W2 + P'                 (variant "identity": K = P'; "dense": K = P'·W + P')
+ *   a_j = max_c K[j, c]                 one weight per prompt row
+ *   ΔX  = (ReLU(X·Kᵀ) ⊙ a)·P'           (kernels/apt-aggregate: fused WGSL on webgpu)
+ *   X'  = e^s·(SA(X) + ΔX)              s: a trainable scalar, init 0
+ *
+ * Where X comes from: the attention hook's input, i.e. the block's input after its LayerNorm
+ * (ln_1 in GPT-2) — the same X the frozen attention reads (the paper takes X as the input of
+ * SA). SA(X) is the whole attention sublayer's output (after its output projection), so X'
+ * replaces what the block adds to the residual stream.
+ *
+ * Init (the paper gives only P' ~ N(0, 0.02); no official code was available to us): W1 as
+ * LoRA's A (Kaiming-uniform, U(±1/√d)), W2 = 0 — so K = P' at step 0 (the "identity" ablation)
+ * and the low-rank part grows from zero, like LoRA's B·A. "dense": W = 0, likewise.
+ */
+
+export type AptVariant = 'low-rank' | 'identity' | 'dense';
+
+export interface AptConfig {
+  /** p: prompt rows per layer (paper: 200 on ViLT/METER, 4 on CLIP's text encoder). */
+  length: number;
+  /** r: rank of W1·W2 (paper: 4; 2 on CLIP). Unused by "identity" and "dense". */
+  r: number;
+  /** The paper's Table 3 ablations: "identity" K = P', "dense" a full d×d W instead of W1·W2. */
+  variant: AptVariant;
+}
+
+export const aptSchema = z
+  .object({
+    length: z.number().int().min(1).max(1024),
+    r: z.number().int().min(1).max(256),
+    variant: z.enum(['low-rank', 'identity', 'dense']),
+  })
+  .strict();
+
+export const APT_PROMPT_INIT_STD = 0.02;
+
+/** Trainable elements per layer: P' (p·d), the projection (2·d·r, 0 or d·d) and s (1). */
+export function aptParamsPerLayer(d: number, config: AptConfig): number {
+  const projection = config.variant === 'low-rank' ? 2 * d * config.r : config.variant === 'dense' ? d * d : 0;
+  return config.length * d + projection + 1;
+}
+
+/**
+ * Forward FLOPs APT adds to the frozen model (1 multiply-add = 2 FLOPs), for a batch of `batch`
+ * sequences of `n` tokens. Per layer, once per batch: K (low-rank 4·p·d·r + p·d; dense
+ * 2·p·d² + p·d; identity 0) and a (p·d comparisons). Per sequence: scores X·Kᵀ (2·n·p·d),
+ * ReLU and the scale by a (2·n·p), the weighted sum of P' (2·n·p·d), SA + ΔX and e^s (2·n·d).
+ */
+export function aptExtraFlops(model: Pick<ModelShape, 'hidden' | 'layers'>, n: number, batch: number, config: AptConfig): number {
+  const d = model.hidden;
+  const p = config.length;
+  const keys = config.variant === 'low-rank' ? 4 * p * d * config.r + p * d : config.variant === 'dense' ? 2 * p * d * d + p * d : 0;
+  const perLayer = keys + p * d + batch * (4 * n * p * d + 2 * n * p + 2 * n * d);
+  return model.layers * perLayer;
+}
+
+/** Adapter tensor names of layer l. */
+export function aptTensorNames(layer: number): { prompt: string; w1: string; w2: string; dense: string; scale: string } {
+  const base = `h.${layer}.apt`;
+  return { prompt: `${base}.prompt`, w1: `${base}.W1`, w2: `${base}.W2`, dense: `${base}.W`, scale: `${base}.scale` };
+}
+
+interface AptLayer {
+  prompt: tf.Variable; // P' [p, d]
+  w1: tf.Variable | null; // [d, r]
+  w2: tf.Variable | null; // [r, d]
+  dense: tf.Variable | null; // [d, d]
+  scale: tf.Variable; // s [1]
+}
+
+/** K = P'·W1·W2 + P' (or the variant's), [p, d]. */
+function promptKeys(layer: AptLayer): tf.Tensor2D {
+  const prompt = layer.prompt as tf.Tensor2D;
+  if (layer.w1 && layer.w2) return tf.add(prompt, matMul2d(matMul2d(prompt, layer.w1 as tf.Tensor2D), layer.w2 as tf.Tensor2D)) as tf.Tensor2D;
+  if (layer.dense) return tf.add(prompt, matMul2d(prompt, layer.dense as tf.Tensor2D)) as tf.Tensor2D;
+  return prompt;
+}
+
+export interface AptAttachOptions {
+  /** Which aggregation to run; the lab and benchmarks compare them. Default: fused where registered. */
+  implementation?: AptImplementation;
+}
+
+export const aptMethod: MethodDefinition<AptConfig> & {
+  attachWith(...args: [...Parameters<MethodDefinition<AptConfig>['attach']>, AptAttachOptions]): AttachedMethod & PromptShareSource;
+} = {
+  name: 'apt',
+  title: 'APT',
+  summary: 'Approximated prompt tuning: per layer, p prompt rows added beside the attention through a ReLU-gated aggregation, no softmax over prompts.',
+  schema: aptSchema,
+  defaults: { length: 16, r: 4, variant: 'low-rank' },
+  trainableParams: (model, task, config) => ({ method: model.layers * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
+  attach(model, task, config, rng) {
+    return aptMethod.attachWith(model, task, config, rng, {});
+  },
+  attachWith(model, task, config, rng, options) {
+    const d = model.config.nEmbd;
+    const p = config.length;
+    const r = config.r;
+    const implementation = options.implementation ?? 'auto';
+    const initRng = rng.fork('apt-init');
+    const layers: AptLayer[] = [];
+    for (let l = 0; l < model.config.nLayer; l++) {
+      const names = aptTensorNames(l);
+      const promptData = Float32Array.from({ length: p * d }, () => initRng.normal() * APT_PROMPT_INIT_STD);
+      const layer: AptLayer = {
+        prompt: ownedVariable(tf.tensor2d(promptData, [p, d]), true, `apt/${names.prompt}`),
+        w1: null,
+        w2: null,
+        dense: null,
+        scale: ownedVariable(tf.zeros([1]), true, `apt/${names.scale}`),
+      };
+      if (config.variant === 'low-rank') {
+        layer.w1 = ownedVariable(tf.tensor2d(uniformArray(d * r, 1 / Math.sqrt(d), () => initRng.nextFloat()), [d, r]), true, `apt/${names.w1}`);
+        layer.w2 = ownedVariable(tf.zeros([r, d]), true, `apt/${names.w2}`);
+      } else if (config.variant === 'dense') {
+        layer.dense = ownedVariable(tf.zeros([d, d]), true, `apt/${names.dense}`);
+      }
+      layers.push(layer);
+    }
+    const variablesOf = (layer: AptLayer) => [layer.prompt, layer.w1, layer.w2, layer.dense, layer.scale].filter((v): v is tf.Variable => v !== null);
+    let observer: PromptShareObserver | null = null;
+
+    return {
+      promptShareKind: 'output-share',
+      observePromptShare(next) {
+        observer = next;
+      },
+      hooks: {
+        attention: (site, x, base) => {
+          const layer = layers[site.layer];
+          const attended = base(x);
+          const [b, t] = x.shape;
+          const keys = promptKeys(layer);
+          const weights = tf.max(keys, 1) as tf.Tensor1D;
+          const delta = aptAggregate(x.reshape([b * t, d]) as tf.Tensor2D, keys, weights, layer.prompt as tf.Tensor2D, implementation).reshape([b, t, d]) as tf.Tensor3D;
+          if (observer) {
+            const deltaNorm = tf.norm(delta, 'euclidean', -1);
+            const attendedNorm = tf.norm(attended, 'euclidean', -1);
+            observer(site.layer, tf.div(deltaNorm, tf.maximum(tf.add(deltaNorm, attendedNorm), 1e-12)) as tf.Tensor2D);
+          }
+          return tf.mul(tf.exp(layer.scale), tf.add(attended, delta)) as tf.Tensor3D;
+        },
+      },
+      paramGroups: [{ name: 'apt', variables: layers.flatMap(variablesOf) }],
+      async saveAdapter() {
+        const tensors = new Map<string, Awaited<ReturnType<typeof toHost>>>();
+        for (let l = 0; l < layers.length; l++) {
+          const names = aptTensorNames(l);
+          const layer = layers[l];
+          tensors.set(names.prompt, await toHost(layer.prompt));
+          if (layer.w1 && layer.w2) {
+            tensors.set(names.w1, await toHost(layer.w1));
+            tensors.set(names.w2, await toHost(layer.w2));
+          }
+          if (layer.dense) tensors.set(names.dense, await toHost(layer.dense));
+          tensors.set(names.scale, await toHost(layer.scale));
+        }
+        return {
+          config: {
+            // Ours: PEFT has no APT. Enough to rebuild the shapes and read the file elsewhere.
+            peft_type: 'APT',
+            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            num_virtual_tokens: p,
+            r,
+            variant: config.variant,
+            token_dim: d,
+            num_layers: layers.length,
+            inference_mode: true,
+          },
+          tensors,
+        };
+      },
+      loadAdapter(files) {
+        const known = new Set<string>();
+        const assignments: Array<[tf.Variable, Float32Array]> = [];
+        const expect = (v: tf.Variable | null, name: string) => {
+          if (!v) return;
+          known.add(name);
+          assignments.push([v, expectTensor(files.tensors, name, v.shape)]);
+        };
+        layers.forEach((layer, l) => {
+          const names = aptTensorNames(l);
+          expect(layer.prompt, names.prompt);
+          expect(layer.w1, names.w1);
+          expect(layer.w2, names.w2);
+          expect(layer.dense, names.dense);
+          expect(layer.scale, names.scale);
+        });
+        rejectUnknown(files.tensors, known);
+        assignAll(assignments);
+      },
+      dispose() {
+        for (const layer of layers) for (const v of variablesOf(layer)) v.dispose();
+      },
+    };
+  },
+};

@@ -1,0 +1,621 @@
+import { z } from 'zod';
+import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
+import { NolaBasisCache, nolaCombine, type NolaBasisSpec, type NolaImplementation } from '../kernels/nola-basis';
+import { nolaStream, nolaTargetId, type NolaRole } from '../kernels/nola-prng';
+import { fakeQuantizeRows, quantizeVector, quantLevels } from '../kernels/nola-quant';
+import type { ForwardContext, LinearSite, ModelShape } from '../models/hooks';
+import type { HostTensor } from '../io/safetensors';
+import { ownedVariable } from '../models/layers';
+import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
+import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
+import { LORA_TARGETS, type LoraTarget } from './lora';
+
+/**
+ * NOLA (Koohpayegani et al. 2023, arXiv 2310.02556): LoRA's A and B re-expressed as linear
+ * combinations of frozen pseudo-random bases; only the mixture coefficients train.
+ *
+ *   ΔW = (c/r)·A·B,  A = A0 + Σ_{i=1..k} α_i A_i  (in×r),  B = Σ_{j=1..l} β_j B_j  (r×out)
+ *
+ * ΔW is in the model's [in, out] layout (y = x·W), so the adapter adds (c/r)·(x·A)·B. A0 is a
+ * frozen seeded Kaiming-uniform matrix (U(±1/√in), PEFT's LoRA A init), α = β = 0 at start, so
+ * ΔW = 0 and B gets the first gradient, as in the authors' GPT-2 code. Basis entries are
+ * U(−1, 1)/√k (resp. /√l), regenerated from (seed, target, basis, element) by the counter-based
+ * PRNG of docs/nola-prng.md — never stored, never trained. Trainable per target: k + l.
+ *
+ * Shared bases: every layer's target of one role uses the same A0, A_i, B_j (the PRNG stream of
+ * the role, not of the layer); each layer keeps its own α, β. In one forward the combination for
+ * all layers of a role is computed at once, so each basis value is generated once per step.
+ */
+
+export interface NolaConfig {
+  /** Number of A bases. */
+  k: number;
+  /** Number of B bases. */
+  l: number;
+  /** Rank of A and B. */
+  r: number;
+  /** Scale c: ΔW = (c/r)·A·B (paper: 1 for GPT-2, 4 for LLaMA-2). */
+  c: number;
+  /** Seed of the bases (and A0): an adapter is this seed plus α, β. */
+  seed: number;
+  /** One basis set per role for all layers (paper Table 2) instead of one per layer. */
+  shared: boolean;
+  /** Quantization-aware training of α, β at this many bits; "none": float coefficients. */
+  quantBits: 'none' | '8' | '4' | '3';
+  targets: LoraTarget[];
+  /**
+   * Trained coefficients to start from, as the compact encoding (encodeNolaAdapter) in base64url;
+   * "" = α = β = 0. This is how a share link carries a trained adapter: the link codec writes it
+   * as the option `nola.adapter`, and attaching loads it, so the trained model is there at step 0.
+   */
+  adapter: string;
+}
+
+/** Longest `adapter` option (base64url characters): well inside a link's 4,096 characters. */
+export const MAX_NOLA_ADAPTER_CHARS = 3500;
+
+export const nolaSchema = z
+  .object({
+    k: z.number().int().min(1).max(65_535),
+    l: z.number().int().min(1).max(65_535),
+    r: z.number().int().min(1).max(256),
+    c: z.number().positive().max(1e4),
+    seed: z.number().int().min(0).max(0xffff_ffff),
+    shared: z.boolean(),
+    quantBits: z.enum(['none', '8', '4', '3']),
+    targets: z.array(z.enum(LORA_TARGETS)).min(1).refine((t) => new Set(t).size === t.length, 'targets must not repeat'),
+    // Checked whole here (characters, length, header, checksum); against the other options and
+    // the model when attaching.
+    adapter: z
+      .string()
+      .max(MAX_NOLA_ADAPTER_CHARS)
+      .superRefine((text, ctx) => {
+        if (text === '') return;
+        try {
+          decodeNolaAdapter(fromBase64Url(text));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+  })
+  .strict();
+
+/**
+ * Defaults sized for the built-in tiny-gpt2 (d = 128, 4 layers): rank 8 as in the paper's GPT-2
+ * runs, and k = l = 100 instead of the paper's 1000. The paper's point is NOLA below LoRA r=1:
+ * on GPT-2 L (QV) 144K vs 184K = 0.78×. A LoRA r=1 matrix of tiny-gpt2 has 2·128 = 256 entries,
+ * so k + l = 200 keeps that ratio exactly (1,600 vs 2,048 on q, v); 1000 bases would exceed
+ * the 1024 entries of A itself.
+ */
+export const NOLA_DEFAULTS: NolaConfig = { k: 100, l: 100, r: 8, c: 1, seed: 0, shared: false, quantBits: 'none', targets: ['q', 'v'], adapter: '' };
+
+/** One adapted matrix (a whole linear, or one third of GPT-2's fused c_attn). */
+interface NolaTarget {
+  site: LinearSite;
+  role: LoraTarget;
+  layer: number;
+  offset: number;
+  size: number;
+  alpha: tf.Variable; // [k]
+  beta: tf.Variable; // [l]
+  aSpec: NolaBasisSpec;
+  bSpec: NolaBasisSpec;
+}
+
+/** Tensor names: PEFT's module path, the role (which third of c_attn), the coefficient. */
+export function nolaTensorName(site: { name: string }, role: string, which: 'alpha' | 'beta'): string {
+  return `base_model.model.transformer.${site.name}.${role}.nola_${which}`;
+}
+
+/** The adapted matrices' shapes from the model shape alone, in the adapter's canonical order. */
+export function nolaTargetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ layer: number; role: LoraTarget; inF: number; outF: number }> {
+  const out: Array<{ layer: number; role: LoraTarget; inF: number; outF: number }> = [];
+  for (let layer = 0; layer < model.layers; layer++) {
+    for (const linear of model.linears) {
+      const roles = linear.fusedRoles ?? [linear.role];
+      const outF = linear.outFeatures / roles.length;
+      for (const role of roles) if ((targets as readonly string[]).includes(role)) out.push({ layer, role: role as LoraTarget, inF: linear.inFeatures, outF });
+    }
+  }
+  return out;
+}
+
+function basisSpecs(config: NolaConfig, role: LoraTarget, layer: number, inF: number, outF: number): { aSpec: NolaBasisSpec; bSpec: NolaBasisSpec } {
+  const id = nolaTargetId(role as NolaRole, layer, config.shared);
+  return {
+    aSpec: { seed: config.seed, stream: nolaStream(id, 0), count: config.k, size: inF * config.r, scale: 1 / Math.sqrt(config.k), initScale: 1 / Math.sqrt(inF) },
+    bSpec: { seed: config.seed, stream: nolaStream(id, 1), count: config.l, size: config.r * outF, scale: 1 / Math.sqrt(config.l), initScale: 0 },
+  };
+}
+
+/** Options of an attached NOLA beyond its config: which implementation builds A and B. */
+export interface NolaAttachOptions {
+  implementation?: NolaImplementation;
+}
+
+export interface NolaAttached extends AttachedMethod {
+  /** Host bytes of the twin's materialised bases (0 on the kernel path). */
+  readonly basisBytes: () => number;
+  /** (A [in, r], B [r, out]) of one target as built in the forward pass (for tests and the lab). */
+  factors(siteName: string, role: LoraTarget): { a: tf.Tensor2D; b: tf.Tensor2D };
+}
+
+export function attachNola(model: Parameters<MethodDefinition<NolaConfig>['attach']>[0], config: NolaConfig, taskKind: 'lm' | 'classify', options: NolaAttachOptions = {}): NolaAttached {
+  const implementation = options.implementation ?? 'auto';
+  const bits = config.quantBits === 'none' ? null : Number(config.quantBits);
+  const cache = new NolaBasisCache();
+  const targets: NolaTarget[] = [];
+  for (const site of model.linearSites()) {
+    const parts = site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }];
+    for (const part of parts) {
+      if (!(config.targets as readonly string[]).includes(part.role)) continue;
+      const role = part.role as LoraTarget;
+      const name = `${site.name}.${role}`;
+      targets.push({
+        site,
+        role,
+        layer: site.layer,
+        offset: part.offset,
+        size: part.size,
+        alpha: ownedVariable(tf.zeros([config.k]), true, `nola/${name}/alpha`),
+        beta: ownedVariable(tf.zeros([config.l]), true, `nola/${name}/beta`),
+        ...basisSpecs(config, role, site.layer, site.inFeatures, part.size),
+      });
+    }
+  }
+  if (config.adapter !== '') {
+    try {
+      const encoded = decodeNolaAdapter(fromBase64Url(config.adapter));
+      checkEncodedMatches(encoded, config);
+      const tensors = nolaTensorsFromEncoded(model.shape, encoded);
+      for (const t of targets) {
+        tf.tidy(() => t.alpha.assign(tf.tensor1d(tensors.get(nolaTensorName(t.site, t.role, 'alpha'))!.data as Float32Array)));
+        tf.tidy(() => t.beta.assign(tf.tensor1d(tensors.get(nolaTensorName(t.site, t.role, 'beta'))!.data as Float32Array)));
+      }
+    } catch (error) {
+      for (const t of targets) {
+        t.alpha.dispose();
+        t.beta.dispose();
+      }
+      throw error;
+    }
+  }
+  const bySite = new Map<string, NolaTarget[]>();
+  for (const t of targets) bySite.set(t.site.name, [...(bySite.get(t.site.name) ?? []), t]);
+  const byRole = new Map<LoraTarget, NolaTarget[]>();
+  for (const t of targets) byRole.set(t.role, [...(byRole.get(t.role) ?? []), t]);
+  const scale = config.c / config.r;
+  let merged = false;
+
+  const coefficients = (vars: tf.Variable[]): tf.Tensor2D => {
+    const stacked = (vars.length === 1 ? vars[0].reshape([1, -1]) : tf.stack(vars)) as tf.Tensor2D;
+    return bits === null ? stacked : fakeQuantizeRows(stacked, bits);
+  };
+
+  /** A and B of every target of a role (shared: one combination for all layers), [T, size] each. */
+  const buildRole = (role: LoraTarget): { a: tf.Tensor2D; b: tf.Tensor2D } => {
+    const group = byRole.get(role)!;
+    return {
+      a: nolaCombine(coefficients(group.map((t) => t.alpha)), group[0].aSpec, cache, implementation),
+      b: nolaCombine(coefficients(group.map((t) => t.beta)), group[0].bSpec, cache, implementation),
+    };
+  };
+
+  // Shared bases: one combination per role per forward pass, found again by the forward's context.
+  const perForward = new WeakMap<ForwardContext, Map<LoraTarget, { a: tf.Tensor2D; b: tf.Tensor2D }>>();
+  const factorsOf = (t: NolaTarget, ctx: ForwardContext | null): { a: tf.Tensor2D; b: tf.Tensor2D } => {
+    const inF = t.site.inFeatures;
+    if (!config.shared) {
+      const a = nolaCombine(coefficients([t.alpha]), t.aSpec, cache, implementation);
+      const b = nolaCombine(coefficients([t.beta]), t.bSpec, cache, implementation);
+      return { a: a.reshape([inF, config.r]), b: b.reshape([config.r, t.size]) };
+    }
+    let roles = ctx ? perForward.get(ctx) : undefined;
+    let built = roles?.get(t.role);
+    if (!built || built.a.isDisposed || built.b.isDisposed) {
+      built = buildRole(t.role);
+      if (ctx) {
+        if (!roles) perForward.set(ctx, (roles = new Map()));
+        roles.set(t.role, built);
+      }
+    }
+    const row = byRole.get(t.role)!.indexOf(t);
+    const slice = (m: tf.Tensor2D) => (m.shape[0] === 1 ? m : tf.slice(m, [row, 0], [1, -1]));
+    return { a: slice(built.a).reshape([inF, config.r]), b: slice(built.b).reshape([config.r, t.size]) };
+  };
+
+  /** ΔW of a site in its [in, out] layout, full width. */
+  const siteDelta = (site: LinearSite, siteTargets: NolaTarget[]): tf.Tensor2D =>
+    tf.tidy(() => {
+      const columns: tf.Tensor2D[] = [];
+      let cursor = 0;
+      for (const t of siteTargets) {
+        if (t.offset > cursor) columns.push(tf.zeros([site.inFeatures, t.offset - cursor]));
+        const { a, b } = factorsOf(t, null);
+        columns.push(tf.mul(matMul2d(a, b), scale) as tf.Tensor2D);
+        cursor = t.offset + t.size;
+      }
+      if (cursor < site.outFeatures) columns.push(tf.zeros([site.inFeatures, site.outFeatures - cursor]));
+      return columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+    });
+
+  const assignments = (files: { tensors: Map<string, HostTensor> }): Array<[tf.Variable, Float32Array]> => {
+    const known = new Set<string>();
+    const out: Array<[tf.Variable, Float32Array]> = [];
+    for (const t of targets) {
+      const alphaName = nolaTensorName(t.site, t.role, 'alpha');
+      const betaName = nolaTensorName(t.site, t.role, 'beta');
+      known.add(alphaName).add(betaName);
+      out.push([t.alpha, expectTensor(files.tensors, alphaName, [config.k])], [t.beta, expectTensor(files.tensors, betaName, [config.l])]);
+    }
+    rejectUnknown(files.tensors, known);
+    return out;
+  };
+
+  return {
+    hooks: {
+      linear: (site, x, base, ctx) => {
+        const siteTargets = bySite.get(site.name);
+        if (!siteTargets || merged) return base(x);
+        const y = base(x);
+        const rows = x.shape[0];
+        const columns: tf.Tensor2D[] = [];
+        let cursor = 0;
+        for (const t of siteTargets) {
+          if (t.offset > cursor) columns.push(tf.zeros([rows, t.offset - cursor]));
+          const { a, b } = factorsOf(t, ctx);
+          columns.push(matMul2d(matMul2d(x, a), b));
+          cursor = t.offset + t.size;
+        }
+        if (cursor < site.outFeatures) columns.push(tf.zeros([rows, site.outFeatures - cursor]));
+        const delta = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+        return tf.add(y, tf.mul(delta, scale));
+      },
+    },
+    paramGroups: [{ name: 'nola', variables: targets.flatMap((t) => [t.alpha, t.beta]) }],
+    basisBytes: () => cache.bytes,
+    factors(siteName, role) {
+      const t = targets.find((x) => x.site.name === siteName && x.role === role);
+      if (!t) throw new Error(`NOLA does not adapt ${siteName}.${role}`);
+      return tf.tidy(() => factorsOf(t, null));
+    },
+    async saveAdapter() {
+      const tensors = new Map<string, HostTensor>();
+      for (const t of targets) {
+        tensors.set(nolaTensorName(t.site, t.role, 'alpha'), await toHost(t.alpha));
+        tensors.set(nolaTensorName(t.site, t.role, 'beta'), await toHost(t.beta));
+      }
+      return {
+        config: {
+          peft_type: 'NOLA',
+          task_type: taskKind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+          // The bases are regenerated from these and the PRNG of docs/nola-prng.md (version 1).
+          prng: 'nola-lowbias32-v1',
+          seed: config.seed,
+          k: config.k,
+          l: config.l,
+          r: config.r,
+          c: config.c,
+          shared_basis: config.shared,
+          quant_bits: bits,
+          targets: config.targets,
+          inference_mode: true,
+        },
+        tensors,
+      };
+    },
+    loadAdapter(files) {
+      assignAll(assignments(files));
+    },
+    merge() {
+      if (merged) return;
+      for (const [, siteTargets] of bySite) {
+        const site = siteTargets[0].site;
+        tf.tidy(() => site.weight.assign(tf.add(site.weight, siteDelta(site, siteTargets))));
+      }
+      merged = true;
+    },
+    unmerge() {
+      if (!merged) return;
+      for (const [, siteTargets] of bySite) {
+        const site = siteTargets[0].site;
+        tf.tidy(() => site.weight.assign(tf.sub(site.weight, siteDelta(site, siteTargets))));
+      }
+      merged = false;
+    },
+    dispose() {
+      for (const t of targets) {
+        t.alpha.dispose();
+        t.beta.dispose();
+      }
+      cache.dispose();
+    },
+  };
+}
+
+export const nolaMethod: MethodDefinition<NolaConfig> = {
+  name: 'nola',
+  title: 'NOLA',
+  summary: "LoRA's A and B as mixtures of frozen random bases regenerated from a seed; only the k + l mixing coefficients per matrix train.",
+  schema: nolaSchema,
+  defaults: NOLA_DEFAULTS,
+  trainableParams(model, task, config) {
+    return { method: nolaTargetShapes(model, config.targets).length * (config.k + config.l), head: taskHeadParams(model, task) };
+  },
+  // What the adapter is shared as: the compact encoding (seed + quantized α, β; the bases are
+  // regenerated) at the bits of QAT, else 4-bit PTQ — what nolaAdapterText puts in a link.
+  storedBytes: (model, _task, config) => nolaEncodedBytes(model, config, config.quantBits === 'none' ? 4 : (Number(config.quantBits) as 8 | 4 | 3)),
+  attach(model, task, config) {
+    return attachNola(model, config, task.kind);
+  },
+};
+
+// ------------------------------------------------------------------------------------------
+// Compact binary adapter, for links.
+
+/**
+ * Layout (all little-endian), version 1:
+ *
+ *   0  "NOLA" (4 bytes)          4  version = 1 (u8)         5  bits: 32 (float32), 8, 4 or 3 (u8)
+ *   6  flags (u8): bit 0 shared   7  targets (u8): bit per role, q=0 k=1 v=2 attn_out=3 mlp_in=4 mlp_out=5
+ *   8  seed (u32)   12  k (u32)   16  l (u32)   20  r (u16)   22  layers (u16)   24  c (f32)
+ *   28 per target, in nolaTargetShapes order (layer-major, linears in model order, q/k/v thirds):
+ *      α then β; each vector: bits = 32 → count float32s; else its scale (f32) then count
+ *      two's-complement integers of `bits` bits, packed LSB first, padded to a whole byte
+ *   end: CRC-32 (IEEE) of every byte before it (u32)
+ *
+ * The model's sizes (d, layers) are not needed to read α, β: k and l fix every vector's length,
+ * and `layers` plus the targets fix their number; loading checks them against the model.
+ */
+export const NOLA_LINK_VERSION = 1;
+const MAGIC = [0x4e, 0x4f, 0x4c, 0x41];
+const HEADER_BYTES = 28;
+const ROLE_BITS: Record<LoraTarget, number> = { q: 0, k: 1, v: 2, attn_out: 3, mlp_in: 4, mlp_out: 5 };
+
+export class NolaEncodingError extends AdapterError {
+  override name = 'NolaEncodingError';
+}
+
+export interface NolaEncoded {
+  config: NolaConfig;
+  layers: number;
+  /** Dequantized α, β per target, in nolaTargetShapes order. */
+  coefficients: Array<{ alpha: Float32Array; beta: Float32Array }>;
+  bits: 32 | 8 | 4 | 3;
+}
+
+let crcTable: Uint32Array | null = null;
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let j = 0; j < 8; j++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function vectorBytes(count: number, bits: number): number {
+  return bits === 32 ? 4 * count : 4 + Math.ceil((count * bits) / 8);
+}
+
+/** Packs α, β of every target; `bits` < 32 quantizes them (PTQ), one scale per vector. */
+export function encodeNolaAdapter(config: NolaConfig, layers: number, coefficients: Array<{ alpha: ArrayLike<number>; beta: ArrayLike<number> }>, bits: 32 | 8 | 4 | 3): Uint8Array {
+  if (![32, 8, 4, 3].includes(bits)) throw new Error(`NOLA adapter bits must be 32, 8, 4 or 3, got ${bits}`);
+  const perLayer = coefficients.length / layers;
+  if (!Number.isInteger(perLayer) || perLayer !== config.targets.length) {
+    throw new Error(`NOLA adapter: ${coefficients.length} targets do not make ${layers} layers × ${config.targets.length} targets`);
+  }
+  const body = coefficients.length * (vectorBytes(config.k, bits) + vectorBytes(config.l, bits));
+  const bytes = new Uint8Array(HEADER_BYTES + body + 4);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint8(4, NOLA_LINK_VERSION);
+  view.setUint8(5, bits);
+  view.setUint8(6, config.shared ? 1 : 0);
+  view.setUint8(7, config.targets.reduce((mask, t) => mask | (1 << ROLE_BITS[t]), 0));
+  view.setUint32(8, config.seed, true);
+  view.setUint32(12, config.k, true);
+  view.setUint32(16, config.l, true);
+  view.setUint16(20, config.r, true);
+  view.setUint16(22, layers, true);
+  view.setFloat32(24, config.c, true);
+  let offset = HEADER_BYTES;
+  const writeVector = (values: ArrayLike<number>, count: number) => {
+    if (values.length !== count) throw new Error(`NOLA adapter: a coefficient vector has ${values.length} values, expected ${count}`);
+    if (bits === 32) {
+      for (let i = 0; i < count; i++) view.setFloat32(offset + 4 * i, values[i], true);
+      offset += 4 * count;
+      return;
+    }
+    const q = quantizeVector(values, bits);
+    view.setFloat32(offset, q.scale, true);
+    offset += 4;
+    const mask = (1 << bits) - 1;
+    for (let i = 0; i < count; i++) {
+      const code = q.q[i] & mask;
+      for (let b = 0; b < bits; b++) {
+        if ((code >> b) & 1) {
+          const bit = i * bits + b;
+          bytes[offset + (bit >> 3)] |= 1 << (bit & 7);
+        }
+      }
+    }
+    offset += Math.ceil((count * bits) / 8);
+  };
+  for (const { alpha, beta } of coefficients) {
+    writeVector(alpha, config.k);
+    writeVector(beta, config.l);
+  }
+  view.setUint32(offset, crc32(bytes.subarray(0, offset)), true);
+  return bytes;
+}
+
+/** Reads and validates an encoded adapter; every error names the byte offset. */
+export function decodeNolaAdapter(bytes: Uint8Array): NolaEncoded {
+  const fail = (offset: number, message: string): never => {
+    throw new NolaEncodingError(`NOLA adapter, byte ${offset}: ${message}`);
+  };
+  if (bytes.length < HEADER_BYTES + 4) fail(bytes.length, `only ${bytes.length} bytes; a NOLA adapter has at least ${HEADER_BYTES + 4}`);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail(i, 'not a NOLA adapter (it must start with "NOLA")');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint8(4);
+  if (version !== NOLA_LINK_VERSION) fail(4, `version ${version} is not supported (this build reads version ${NOLA_LINK_VERSION})`);
+  const bits = view.getUint8(5);
+  if (![32, 8, 4, 3].includes(bits)) fail(5, `bits ${bits} is not one of 32, 8, 4, 3`);
+  const flags = view.getUint8(6);
+  if (flags > 1) fail(6, `unknown flags 0x${flags.toString(16)}`);
+  const mask = view.getUint8(7);
+  const targets = LORA_TARGETS.filter((t) => mask & (1 << ROLE_BITS[t]));
+  if (targets.length === 0 || mask >> LORA_TARGETS.length) fail(7, `target mask 0x${mask.toString(16)} names no known target or an unknown one`);
+  const layers = view.getUint16(22, true);
+  if (layers < 1) fail(22, 'layers must be at least 1');
+  const parsed = nolaSchema.safeParse({
+    k: view.getUint32(12, true),
+    l: view.getUint32(16, true),
+    r: view.getUint16(20, true),
+    c: view.getFloat32(24, true),
+    seed: view.getUint32(8, true),
+    shared: flags === 1,
+    quantBits: 'none',
+    targets,
+    adapter: '',
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue.path[0]);
+    const at: Record<string, number> = { k: 12, l: 16, r: 20, c: 24, seed: 8 };
+    fail(at[field] ?? 8, `field ${field}: ${issue.message}`);
+  }
+  const config = { ...(parsed.data as NolaConfig), quantBits: bits === 32 ? 'none' : (String(bits) as NolaConfig['quantBits']) };
+  const count = layers * targets.length;
+  const expected = HEADER_BYTES + count * (vectorBytes(config.k, bits) + vectorBytes(config.l, bits)) + 4;
+  if (bytes.length !== expected) fail(Math.min(bytes.length, expected), `length ${bytes.length} does not match the header (expected ${expected} bytes for ${count} targets, k=${config.k}, l=${config.l}, ${bits} bits)`);
+  // The header is checked field by field above; the checksum catches a change anywhere else.
+  const stored = view.getUint32(bytes.length - 4, true);
+  const computed = crc32(bytes.subarray(0, bytes.length - 4));
+  if (stored !== computed) fail(bytes.length - 4, `checksum mismatch (stored ${stored.toString(16)}, computed ${computed.toString(16)}): bytes ${HEADER_BYTES}…${bytes.length - 5} (the coefficients) or the checksum are corrupted`);
+  let offset = HEADER_BYTES;
+  const readVector = (n: number): Float32Array => {
+    const out = new Float32Array(n);
+    if (bits === 32) {
+      for (let i = 0; i < n; i++) {
+        out[i] = view.getFloat32(offset + 4 * i, true);
+        if (!Number.isFinite(out[i])) fail(offset + 4 * i, `coefficient is ${out[i]}`);
+      }
+      offset += 4 * n;
+      return out;
+    }
+    const scale = view.getFloat32(offset, true);
+    if (!Number.isFinite(scale) || scale < 0) fail(offset, `quantization scale is ${scale}`);
+    offset += 4;
+    const qmax = quantLevels(bits);
+    for (let i = 0; i < n; i++) {
+      let code = 0;
+      for (let b = 0; b < bits; b++) {
+        const bit = i * bits + b;
+        if (bytes[offset + (bit >> 3)] & (1 << (bit & 7))) code |= 1 << b;
+      }
+      const q = code >= 1 << (bits - 1) ? code - (1 << bits) : code;
+      if (q < -qmax) fail(offset + ((i * bits) >> 3), `quantized value ${q} is outside ±${qmax}`);
+      out[i] = q * scale;
+    }
+    offset += Math.ceil((n * bits) / 8);
+    return out;
+  };
+  const coefficients: NolaEncoded['coefficients'] = [];
+  for (let t = 0; t < count; t++) coefficients.push({ alpha: readVector(config.k), beta: readVector(config.l) });
+  return { config, layers, coefficients, bits: bits as NolaEncoded['bits'] };
+}
+
+/** Coefficients of an attached NOLA in the encoding's order, from its saved tensors. */
+export function nolaCoefficientsFromTensors(model: ModelShape, config: NolaConfig, tensors: Map<string, HostTensor>): Array<{ alpha: Float32Array; beta: Float32Array }> {
+  return nolaTargetShapes(model, config.targets).map(({ layer, role }) => {
+    const site = { name: siteNameOf(model, layer, role) };
+    return { alpha: expectTensor(tensors, nolaTensorName(site, role, 'alpha'), [config.k]), beta: expectTensor(tensors, nolaTensorName(site, role, 'beta'), [config.l]) };
+  });
+}
+
+/** Tensors to load (loadAdapter) from decoded coefficients; checks the model's layer count. */
+export function nolaTensorsFromEncoded(model: ModelShape, encoded: NolaEncoded): Map<string, HostTensor> {
+  if (encoded.layers !== model.layers) throw new NolaEncodingError(`NOLA adapter, byte 22: it was trained on ${encoded.layers} layers, this model has ${model.layers}`);
+  const shapes = nolaTargetShapes(model, encoded.config.targets);
+  const tensors = new Map<string, HostTensor>();
+  shapes.forEach(({ layer, role }, i) => {
+    const site = { name: siteNameOf(model, layer, role) };
+    tensors.set(nolaTensorName(site, role, 'alpha'), { dtype: 'F32', shape: [encoded.config.k], data: encoded.coefficients[i].alpha });
+    tensors.set(nolaTensorName(site, role, 'beta'), { dtype: 'F32', shape: [encoded.config.l], data: encoded.coefficients[i].beta });
+  });
+  return tensors;
+}
+
+const GPT2_MODULES: Record<LoraTarget, string> = { q: 'attn.c_attn', k: 'attn.c_attn', v: 'attn.c_attn', attn_out: 'attn.c_proj', mlp_in: 'mlp.c_fc', mlp_out: 'mlp.c_proj' };
+function siteNameOf(model: ModelShape, layer: number, role: LoraTarget): string {
+  if (model.family !== 'gpt2') throw new Error(`NOLA adapters: unknown model family ${model.family}`);
+  return `h.${layer}.${GPT2_MODULES[role]}`;
+}
+
+/** Bytes of the compact encoding, from the config alone (the UI's "stored bytes"). */
+export function nolaEncodedBytes(model: ModelShape, config: NolaConfig, bits: 32 | 8 | 4 | 3): number {
+  const count = nolaTargetShapes(model, config.targets).length;
+  return HEADER_BYTES + count * (vectorBytes(config.k, bits) + vectorBytes(config.l, bits)) + 4;
+}
+
+/** The encoded adapter's header must describe this config (the bases and shapes it was trained with). */
+function checkEncodedMatches(encoded: NolaEncoded, config: NolaConfig): void {
+  const fields = ['k', 'l', 'r', 'seed', 'shared'] as const;
+  for (const field of fields) {
+    if (encoded.config[field] !== config[field]) throw new NolaEncodingError(`nola.adapter was trained with ${field}=${encoded.config[field]}, these options have ${field}=${config[field]}`);
+  }
+  if (Math.fround(config.c) !== encoded.config.c) throw new NolaEncodingError(`nola.adapter was trained with c=${encoded.config.c}, these options have c=${config.c}`);
+  const sorted = (t: readonly string[]) => [...t].sort((a, b) => LORA_TARGETS.indexOf(a as LoraTarget) - LORA_TARGETS.indexOf(b as LoraTarget)).join(',');
+  if (sorted(encoded.config.targets) !== sorted(config.targets)) throw new NolaEncodingError(`nola.adapter adapts ${sorted(encoded.config.targets)}, these options target ${sorted(config.targets)}`);
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** RFC 4648 §5 base64url without padding (link-safe: no character needs escaping). */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = i + 2 < bytes.length ? 4 : i + 1 < bytes.length ? 3 : 2;
+    for (let c = 0; c < chars; c++) out += BASE64URL[(n >> (18 - 6 * c)) & 63];
+  }
+  return out;
+}
+
+export function fromBase64Url(text: string): Uint8Array {
+  if (text.length % 4 === 1) throw new NolaEncodingError(`NOLA adapter text: ${text.length} characters is not a base64url length`);
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    const v = BASE64URL.indexOf(text[i]);
+    if (v < 0) throw new NolaEncodingError(`NOLA adapter text, character ${i}: "${text[i] === undefined ? '' : text.charCodeAt(i) < 32 ? '?' : text[i]}" is not base64url`);
+    value = (value << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/**
+ * The `adapter` option value (base64url of the compact encoding) of a trained NOLA: what a share
+ * link carries. `bits`: 8, 4 or 3 quantize (PTQ; the config's QAT bits when it trained with
+ * QAT, else 4 — the paper's 4-bit PTQ loses almost nothing), 32 keeps floats.
+ */
+export async function nolaAdapterText(method: AttachedMethod, model: ModelShape, config: NolaConfig, bits?: 32 | 8 | 4 | 3): Promise<string> {
+  const chosen = bits ?? (config.quantBits === 'none' ? 4 : (Number(config.quantBits) as 8 | 4 | 3));
+  const saved = await method.saveAdapter();
+  return toBase64Url(encodeNolaAdapter(config, model.layers, nolaCoefficientsFromTensors(model, config, saved.tensors), chosen));
+}
