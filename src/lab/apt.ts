@@ -30,7 +30,10 @@ function uniform(size: number, scale: number, seed: number): Float32Array {
   return out;
 }
 
-/** max |got − want| / max |want|: the error relative to the tensor's scale. */
+/**
+ * max |got − want| / max |want|: the error relative to the tensor's scale. An all-zero
+ * reference checks nothing (e.g. every ReLU score negative), so it counts as a failure.
+ */
 function relativeError(got: Float32Array, want: Float32Array): number {
   let diff = 0;
   let scale = 0;
@@ -39,7 +42,7 @@ function relativeError(got: Float32Array, want: Float32Array): number {
     scale = Math.max(scale, Math.abs(want[i]));
   }
   if (!Number.isFinite(diff) || got.length !== want.length) return Infinity;
-  return scale > 0 ? diff / scale : diff;
+  return scale > 0 ? diff / scale : Infinity;
 }
 
 export interface AptParityCase {

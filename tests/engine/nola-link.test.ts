@@ -9,7 +9,8 @@ import { hashToSpec, MAX_LINK_CHARS, specToHash } from '../../src/engine/experim
 import type { RunEvent } from '../../src/engine/experiment/events';
 import type { BaseCheckpoint } from '../../src/engine/experiment/base-model';
 import { nodeRunnerEnv } from '../../src/cli/node-env';
-import { decodeNolaAdapter, encodeNolaAdapter, fromBase64Url, nolaAdapterText, nolaMethod, toBase64Url, type NolaConfig } from '../../src/engine/methods/nola';
+import { nolaMethod, type NolaConfig } from '../../src/engine/methods/nola';
+import { decodeNolaAdapter, encodeNolaAdapter, fromBase64Url, nolaAdapterText, toBase64Url } from '../../src/engine/methods/nola-adapter-codec';
 import { parseGpt2Config } from '../../src/engine/models/gpt2-config';
 import { fakeQuantizeHost } from '../../src/engine/kernels/nola-quant';
 import type { AttachedMethod } from '../../src/engine/methods/types';

@@ -9,17 +9,15 @@ import type { Batch } from '../../src/engine/data/types';
 import { resolveMethodConfig } from '../../src/engine/methods/registry';
 import { AdapterError, type AttachedMethod, type TaskShape } from '../../src/engine/methods/types';
 import { adapterToFiles, applyAdapterTensors, parseAdapterFiles } from '../../src/engine/methods/adapter-files';
+import { attachNola, nolaMethod, type NolaConfig } from '../../src/engine/methods/nola';
 import {
-  attachNola,
   decodeNolaAdapter,
   encodeNolaAdapter,
   nolaCoefficientsFromTensors,
   nolaEncodedBytes,
   NolaEncodingError,
-  nolaMethod,
   nolaTensorsFromEncoded,
-  type NolaConfig,
-} from '../../src/engine/methods/nola';
+} from '../../src/engine/methods/nola-adapter-codec';
 import { loraMethod, type LoraConfig } from '../../src/engine/methods/lora';
 import { mix32, nolaStream, nolaTargetId, nolaUint32, nolaUnitFloat } from '../../src/engine/kernels/nola-prng';
 import { nolaCombine, NolaBasisCache } from '../../src/engine/kernels/nola-basis';
