@@ -13,8 +13,9 @@ export default defineConfig({
     target: 'es2022',
     // tfjs is large by nature and lands once in the page (param counts) and once in the worker.
     chunkSizeWarningLimit: 4096,
-    // Two pages: the app, and the kernel lab that e2e parity checks and browser benchmarks drive.
-    rollupOptions: { input: { main: 'index.html', lab: 'lab.html' } },
+    // Three pages: the app, the kernel lab that e2e parity checks and browser benchmarks drive,
+    // and /bench (bench.html), the benchmark suite anyone can run and share.
+    rollupOptions: { input: { main: 'index.html', lab: 'lab.html', bench: 'bench.html' } },
   },
   preview: { port: 4173, strictPort: true },
 });

@@ -1,11 +1,13 @@
 import { ChartsPanel } from './charts/ChartsPanel';
 import { BackendBanner } from './panels/BackendBanner';
+import { GuidedTour } from './panels/GuidedTour';
 import { Header } from './panels/Header';
 import { LinkNotices } from './panels/LinkNotices';
 import { MethodsPanel } from './panels/MethodsPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { ProgressStatus } from './panels/ProgressStatus';
 import { PromptAttentionMapPanel } from './panels/PromptAttentionMap';
+import { RunExportPanel } from './panels/RunExport';
 import { RunControls } from './panels/RunControls';
 import { SummaryTable } from './panels/SummaryTable';
 import { SweepPanel } from './panels/SweepPanel';
@@ -40,6 +42,8 @@ export function App() {
           <SweepResults />
           <ChartsPanel />
           <SummaryTable />
+          <RunExportPanel />
+          <GuidedTour />
           <PromptAttentionMapPanel />
         </div>
       </main>

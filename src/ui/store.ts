@@ -40,6 +40,8 @@ export interface RunSeries {
   summary: RunSummary | null;
   /** NOLA runs, after training: the trained coefficients as the `nola.adapter` option (base64url). */
   nolaAdapter?: { text: string; bytes: number };
+  /** Runs read from an exported file: the machine they ran on (its adapter), shown in labels. */
+  importedFrom?: string;
 }
 
 export interface Progress {
@@ -67,6 +69,11 @@ export interface AppState {
   runs: RunSeries[];
   /** Deep prompt / APT runs' prompt attention maps, sent after training. */
   promptMaps: Array<Extract<RunEvent, { type: 'prompt-map' }>>;
+  /**
+   * Runs imported from exported files, charted and tabled beside this page's runs; kept when a
+   * new run starts, until removed.
+   */
+  importedRuns: RunSeries[];
 
   setSpec(spec: ExperimentSpec): void;
   loadLink(spec: ExperimentSpec, notices: string[], fromLink: boolean): void;
@@ -79,6 +86,8 @@ export interface AppState {
   setStatus(status: RunStatus): void;
   applyEvent(event: RunEvent): void;
   clearResults(): void;
+  addImportedRuns(runs: RunSeries[]): void;
+  clearImportedRuns(): void;
 }
 
 /** Keeps the methods in the registry's order, so colours and table rows stay put. */
@@ -104,6 +113,7 @@ export const useAppStore = create<AppState>()((set, get) => ({
   runSpec: null,
   runs: [],
   promptMaps: [],
+  importedRuns: [],
 
   setSpec: (spec) => set({ spec }),
   loadLink: (spec, notices, fromLink) => set({ spec, notices, fromLink, stashedOptions: {} }),
@@ -197,4 +207,6 @@ export const useAppStore = create<AppState>()((set, get) => ({
   },
 
   clearResults: () => set({ runs: [], promptMaps: [], runSpec: null, status: 'idle', progress: null, error: null }),
+  addImportedRuns: (runs) => set({ importedRuns: [...get().importedRuns, ...runs] }),
+  clearImportedRuns: () => set({ importedRuns: [] }),
 }));

@@ -460,6 +460,19 @@ describe('DePT in links: the low-rank learning rate and a nullable budget', () =
     }
   });
 
+  it("an option valid only beside the link's other options (budget 20 < the default m = 60) is kept, in either order", () => {
+    for (const hash of ['methods=dept&dept.length=10&dept.budget=20', 'methods=dept&dept.budget=20&dept.length=10']) {
+      const { spec: s, notices } = read(hash);
+      expect(notices).toEqual([]);
+      expect(s.methods[0].options).toMatchObject({ length: 10, budget: 20 });
+    }
+    // A bad companion does not take a good option down with it: m = −3 is refused, budget 80 kept.
+    const { spec: s, notices } = read('methods=dept&dept.length=-3&dept.budget=80');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/dept\.length "-3"/);
+    expect(s.methods[0].options).toMatchObject({ length: 60, budget: 80 });
+  });
+
   it('a link written before lr.lowrank existed reads with its default, silently', () => {
     const { spec: s, notices } = read(DEFAULT_HASH.replace('&lr.lowrank=0.001', ''));
     expect(notices).toEqual([]);

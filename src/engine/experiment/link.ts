@@ -276,6 +276,10 @@ function readMethodOptions(
 ): Record<string, unknown> {
   const defaults = resolveMethodConfig(method.name, {}) as Record<string, unknown>;
   const chosen = new Map<string, unknown>();
+  // Each option's readings, decoded first, so that one option is judged beside the link's own
+  // values of the others (a DePT budget of 20 is valid with the link's m = 10, not with the
+  // default m = 60), and beside the defaults only when those others are themselves bad.
+  const readings: Array<{ option: string; key: string; raw: string; known: boolean; values: unknown[] }> = [];
   for (const [option, raw] of keys) {
     const key = `${method.name}.${option}`;
     const known = Object.prototype.hasOwnProperty.call(defaults, option);
@@ -290,17 +294,24 @@ function readMethodOptions(
       notices.add(`${show(key)} "${shown}" ${candidates.reason}; ${fallback}`);
       continue;
     }
+    readings.push({ option, key, raw, known, values: candidates.value });
+  }
+  const asWritten: Record<string, unknown> = Object.fromEntries(readings.filter((r) => r.known).map((r) => [r.option, r.values[0]]));
+  for (const { option, key, raw, known, values } of readings) {
     let firstError: z.ZodError | undefined;
     let accepted = false;
-    for (const value of candidates.value) {
-      // A computed key defines an own property, even for "__proto__".
-      const parsed = method.schema.safeParse({ ...defaults, [option]: value });
-      if (parsed.success) {
-        chosen.set(option, value);
-        accepted = true;
-        break;
+    for (const context of [{ ...defaults, ...asWritten }, defaults]) {
+      for (const value of values) {
+        // A computed key defines an own property, even for "__proto__".
+        const parsed = method.schema.safeParse({ ...context, [option]: value });
+        if (parsed.success) {
+          chosen.set(option, value);
+          accepted = true;
+          break;
+        }
+        firstError ??= parsed.error;
       }
-      firstError ??= parsed.error;
+      if (accepted) break;
     }
     if (accepted) continue;
     if (!known && firstError?.issues.some((i) => i.code === 'unrecognized_keys')) {

@@ -6,6 +6,7 @@ import type { ModelShape } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost, uniformArray } from './host';
+import { perLayerPlacement } from './param-placement-parts';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
 /**
@@ -105,6 +106,8 @@ export const aptMethod: MethodDefinition<AptConfig> & {
   schema: aptSchema,
   defaults: { length: 16, r: 4, variant: 'low-rank' },
   trainableParams: (model, task, config) => ({ method: model.layers * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
+  // Each layer's prompts, projection and scale sit beside that layer's attention.
+  paramPlacement: (model, task, config) => perLayerPlacement(model, { attention: aptParamsPerLayer(model.hidden, config), mlp: 0 }, taskHeadParams(model, task)),
   attach(model, task, config, rng) {
     return aptMethod.attachWith(model, task, config, rng, {});
   },

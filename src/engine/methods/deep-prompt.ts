@@ -4,6 +4,7 @@ import type { ModelShape } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown } from './host';
+import { perLayerPlacement } from './param-placement-parts';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
 /**
@@ -73,6 +74,8 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
   schema: deepPromptSchema,
   defaults: { length: 16, init: 'random' },
   trainableParams: (model, task, config) => ({ method: model.layers * config.length * model.hidden, head: taskHeadParams(model, task) }),
+  // Each layer's p rows join that layer's attention keys and values.
+  paramPlacement: (model, task, config) => perLayerPlacement(model, { attention: config.length * model.hidden, mlp: 0 }, taskHeadParams(model, task)),
   attach(model, task, config, rng): AttachedMethod & PromptShareSource {
     const d = model.config.nEmbd;
     const layers = model.config.nLayer;

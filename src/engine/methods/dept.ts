@@ -7,6 +7,7 @@ import { ownedVariable } from '../models/layers';
 import type { Rng } from '../data/rng';
 import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition, type ParamGroup } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
+import { emptyPlacement } from './param-placement-parts';
 import { initialPromptRows, prependPrompt } from './prompt';
 
 /**
@@ -179,6 +180,8 @@ export const deptMethod: MethodDefinition<DeptConfig> = {
   defaults: { length: 60, budget: 100, r: 30, init: 'vocab' },
   trainableParams: (model, task, config) => ({ method: deptPlan(model, task.seqLen, config).params, head: taskHeadParams(model, task) }),
   prefixLength: (config) => config.length,
+  // Both parts act on the input embeddings: the short prompt and the update A·B of the tokens' rows.
+  paramPlacement: (model, task, config) => ({ ...emptyPlacement(model), embeddings: deptPlan(model, task.seqLen, config).params, head: taskHeadParams(model, task) }),
   attach(model, task, config, rng): AttachedMethod {
     const d = model.config.nEmbd;
     const s = task.seqLen;

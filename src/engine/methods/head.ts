@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MethodDefinition } from './types';
 import { taskHeadParams } from './types';
+import { emptyPlacement } from './param-placement-parts';
 
 export type HeadConfig = Record<string, never>;
 
@@ -18,6 +19,9 @@ export const headMethod: MethodDefinition<HeadConfig> = {
     method: 0,
     head: task.kind === 'lm' ? model.vocabSize * model.hidden : taskHeadParams(model, task),
   }),
+  paramPlacement(model, task) {
+    return { ...emptyPlacement(model), head: task.kind === 'lm' ? model.vocabSize * model.hidden : taskHeadParams(model, task) };
+  },
   attach() {
     return {
       hooks: {},

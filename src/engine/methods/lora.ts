@@ -5,6 +5,7 @@ import type { LinearSite, ModelShape } from '../models/hooks';
 import type { HostTensor } from '../io/safetensors';
 import { AdapterError, taskHeadParams, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
+import { blockOfRole, perLayerPlacement } from './param-placement-parts';
 import { maybeDropout, ownedVariable } from '../models/layers';
 
 /** Roles LoRA can target; q/k/v are the thirds of GPT-2's fused c_attn. */
@@ -80,6 +81,11 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
   trainableParams(model, task, config) {
     const perLayer = targetShapes(model, config.targets).reduce((sum, t) => sum + config.r * (t.inF + t.outF), 0);
     return { method: model.layers * perLayer, head: taskHeadParams(model, task) };
+  },
+  paramPlacement(model, task, config) {
+    const perLayer = { attention: 0, mlp: 0 };
+    for (const t of targetShapes(model, config.targets)) perLayer[blockOfRole(t.role)] += config.r * (t.inF + t.outF);
+    return perLayerPlacement(model, perLayer, taskHeadParams(model, task));
   },
   attach(model, task, config, rng) {
     const initRng = rng.fork('lora-init');

@@ -9,6 +9,7 @@ import type { HostTensor } from '../io/safetensors';
 import { ownedVariable } from '../models/layers';
 import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
+import { blockOfRole, emptyPlacement } from './param-placement-parts';
 import { LORA_TARGETS, type LoraTarget } from './lora';
 import { checkEncodedMatches, decodeNolaAdapter, fromBase64Url, nolaEncodedBytes, nolaTensorsFromEncoded } from './nola-adapter-codec';
 
@@ -343,6 +344,12 @@ export const nolaMethod: MethodDefinition<NolaConfig> = {
   defaults: NOLA_DEFAULTS,
   trainableParams(model, task, config) {
     return { method: nolaTargetShapes(model, config.targets).length * (config.k + config.l), head: taskHeadParams(model, task) };
+  },
+  paramPlacement(model, task, config) {
+    // Shared bases are regenerated from a seed, never trained: only each matrix's k + l coefficients count.
+    const placement = { ...emptyPlacement(model), head: taskHeadParams(model, task) };
+    for (const t of nolaTargetShapes(model, config.targets)) placement.layers[t.layer][blockOfRole(t.role)] += config.k + config.l;
+    return placement;
   },
   // What the adapter is shared as: the compact encoding (seed + quantized α, β; the bases are
   // regenerated) at the bits of QAT, else 4-bit PTQ — what nolaAdapterText puts in a link.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tf } from '../tf';
 import type { MethodDefinition } from './types';
 import { taskHeadParams } from './types';
+import { emptyPlacement } from './param-placement-parts';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
 import { ownedVariable } from '../models/layers';
 import type { Gpt2Model } from '../models/gpt2';
@@ -54,6 +55,7 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
   defaults: { length: 20, init: 'vocab' },
   trainableParams: (model, task, config) => ({ method: config.length * model.hidden, head: taskHeadParams(model, task) }),
   prefixLength: (config) => config.length,
+  paramPlacement: (model, task, config) => ({ ...emptyPlacement(model), embeddings: config.length * model.hidden, head: taskHeadParams(model, task) }),
   attach(model, task, config, rng) {
     const d = model.config.nEmbd;
     const l = config.length;

@@ -4,6 +4,7 @@ import type { Gpt2Model } from '../models/gpt2';
 import type { ModelHooks, ModelShape } from '../models/hooks';
 import type { Rng } from '../data/rng';
 import type { HostTensor } from '../io/safetensors';
+import type { ParamPlacement } from './param-placement-parts';
 
 export type MethodName = 'full' | 'head' | 'prompt' | 'lora' | 'dept' | 'deep-prompt' | 'apt' | 'nola';
 export type TaskKind = 'lm' | 'classify';
@@ -73,6 +74,12 @@ export interface MethodDefinition<C> {
    * quantized coefficients instead.
    */
   storedBytes?(model: ModelShape, task: TaskShape, config: C): number;
+  /**
+   * Where the trainable parameters sit (embeddings, each layer's attention and MLP, head,
+   * other), from shapes alone; sums exactly to `trainableParams` (method + head). Absent = the
+   * method's count under "other" and the head under "head".
+   */
+  paramPlacement?(model: ModelShape, task: TaskShape, config: C): ParamPlacement;
   attach(model: Gpt2Model, task: TaskShape, config: C, rng: Rng): AttachedMethod;
 }
 

@@ -5,8 +5,12 @@ import { MetricChart } from './MetricChart';
 import { lossChartData, stepChartData } from './series';
 
 export function ChartsPanel() {
-  const runs = useAppStore((s) => s.runs);
-  const maxStep = useAppStore((s) => s.runSpec?.steps ?? s.spec.steps);
+  const ownRuns = useAppStore((s) => s.runs);
+  const importedRuns = useAppStore((s) => s.importedRuns);
+  const runs = useMemo(() => [...ownRuns, ...importedRuns], [ownRuns, importedRuns]);
+  const ownMaxStep = useAppStore((s) => s.runSpec?.steps ?? s.spec.steps);
+  // Imported runs may have trained longer than this page's experiment: the axis holds them all.
+  const maxStep = importedRuns.reduce((max, r) => Math.max(max, r.steps.at(-1)?.step ?? 0, r.evals.at(-1)?.step ?? 0), ownMaxStep);
   const loss = useMemo(() => lossChartData(runs), [runs]);
   const speed = useMemo(() => stepChartData(runs, (p) => p.tokensPerSec), [runs]);
   const memory = useMemo(() => stepChartData(runs, (p) => p.runBytes), [runs]);

@@ -85,7 +85,7 @@ function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string 
   const data = points.filter((p) => p.metric && p.trainableParams > 0).map(toDatum);
   const front = paretoFront(points).filter((p) => p.trainableParams > 0).map(toDatum);
   return (
-    <figure className="chart" data-testid="sweep-chart-params" data-front={front.map((d) => d.label).join('|')}>
+    <figure className="chart" data-testid="sweep-chart-params" data-front={front.map((d) => d.label).join('|')} data-points={data.map((d) => d.label).join('|')}>
       <figcaption>
         {yLabel} vs trainable parameters (log scale); the line joins the runs nothing beats with fewer parameters
       </figcaption>

@@ -18,8 +18,10 @@ export interface ChartData {
   lines: ChartLine[];
 }
 
-function title(run: RunSeries): string {
-  return methodByName(run.method).title;
+/** A run's name in legends and tables: its method, and for an imported run the machine it ran on. */
+export function runTitle(run: Pick<RunSeries, 'method' | 'importedFrom'>): string {
+  const method = methodByName(run.method).title;
+  return run.importedFrom === undefined ? method : `${method} · imported: ${run.importedFrom}`;
 }
 
 function rowsFrom(points: Array<{ step: number; key: string; value: number }>): ChartRow[] {
@@ -41,8 +43,8 @@ export function lossChartData(runs: readonly RunSeries[]): ChartData {
     // runIds are "0:full"; recharts reads dots in a dataKey as a path, so keys avoid them.
     const trainKey = `train ${run.runId}`;
     const valKey = `val ${run.runId}`;
-    lines.push({ key: trainKey, label: `${title(run)} · train`, colour, dashed: false });
-    lines.push({ key: valKey, label: `${title(run)} · validation`, colour, dashed: true });
+    lines.push({ key: trainKey, label: `${runTitle(run)} · train`, colour, dashed: false });
+    lines.push({ key: valKey, label: `${runTitle(run)} · validation`, colour, dashed: true });
     for (const s of run.steps) points.push({ step: s.step, key: trainKey, value: s.loss });
     for (const e of run.evals) points.push({ step: e.step, key: valKey, value: e.loss });
   }
@@ -55,7 +57,7 @@ export function stepChartData(runs: readonly RunSeries[], pick: (p: StepPoint) =
   const points: Array<{ step: number; key: string; value: number }> = [];
   for (const run of runs) {
     const key = `run ${run.runId}`;
-    lines.push({ key, label: title(run), colour: methodColour(run.method), dashed: false });
+    lines.push({ key, label: runTitle(run), colour: methodColour(run.method), dashed: false });
     for (const s of run.steps) points.push({ step: s.step, key, value: pick(s) });
   }
   return { rows: rowsFrom(points), lines };

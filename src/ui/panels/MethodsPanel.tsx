@@ -4,6 +4,7 @@ import { useAppStore } from '../store';
 import { MethodOptions } from './MethodOptions';
 import { TrainableLine } from './TrainableLine';
 import { DeptBudgetTable } from './DeptBudgetTable';
+import { ParamPlacementDetails } from './ParamPlacement';
 
 export function MethodsPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
@@ -32,6 +33,7 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
               <>
                 <MethodOptions method={method} options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />
                 <TrainableLine method={method.name} options={selected.options} />
+                <ParamPlacementDetails method={method.name} options={selected.options} />
                 {method.name === 'dept' && (
                   <DeptBudgetTable options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />
                 )}

@@ -1,5 +1,5 @@
 import { taskById, isTaskId } from '../../engine/data/tasks';
-import { methodByName } from '../../engine/methods/registry';
+import { runTitle } from '../charts/series';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatPercent, formatRate } from '../format';
 import { useAppStore, type RunSeries } from '../store';
@@ -27,7 +27,9 @@ function withNolaAdapter(spec: ExperimentSpec, text: string): ExperimentSpec {
  * the charts and the numbers people compare methods by.
  */
 export function SummaryTable() {
-  const runs = useAppStore((s) => s.runs);
+  const ownRuns = useAppStore((s) => s.runs);
+  const importedRuns = useAppStore((s) => s.importedRuns);
+  const runs = [...ownRuns, ...importedRuns];
   const runSpec = useAppStore((s) => s.runSpec);
   const setSpec = useAppStore((s) => s.setSpec);
   const metric = runSpec && isTaskId(runSpec.task) ? taskById(runSpec.task).metric : 'accuracy';
@@ -63,10 +65,10 @@ export function SummaryTable() {
                 const own = run.steps.at(-1)?.runBytes ?? null;
                 const headline = lastEval ? (metric === 'perplexity' ? lastEval.perplexity : lastEval.accuracy) : null;
                 return (
-                  <tr key={run.runId} data-method={run.method} data-run={run.runId}>
+                  <tr key={run.runId} data-method={run.method} data-run={run.runId} data-imported={run.importedFrom === undefined ? undefined : 'true'}>
                     <th scope="row">
                       <span className="swatch" style={{ background: methodColour(run.method) }} aria-hidden="true" />
-                      {methodByName(run.method).title}
+                      {runTitle(run)}
                     </th>
                     <td data-col="trainable" data-value={run.trainable.method}>
                       {formatCount(run.trainable.method)}
@@ -85,7 +87,7 @@ export function SummaryTable() {
                     <td data-col="run-memory" data-value={own ?? ''}>{own === null ? '—' : formatBytes(own)}</td>
                     <td data-col="stored" data-value={storedBytes(run) ?? ''}>
                       {storedBytes(run) === null ? '—' : formatBytes(storedBytes(run)!)}
-                      {run.nolaAdapter && runSpec ? (
+                      {run.nolaAdapter && runSpec && run.importedFrom === undefined ? (
                         <button
                           type="button"
                           data-testid="nola-adapter-link"

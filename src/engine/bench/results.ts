@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The benchmark suite's results (src/engine/bench/suite.ts): what `npm run bench` writes to
+ * bench/results.json, what a result link carries, and what the README's Performance block is
+ * rendered from. Versioned and validated: a result link is untrusted input.
+ */
+export const BENCH_RESULTS_VERSION = 1;
+
+export const BENCH_MODES = ['ci', 'quick', 'full'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
+
+const finite = z.number().finite();
+const count = z.number().int().min(0);
+
+const statSchema = z.object({ median: finite, min: finite, max: finite }).strict();
+
+const rowSchema = z
+  .object({
+    model: z.string().min(1).max(200),
+    method: z.string().min(1).max(40),
+    /** The method with its options, e.g. "DePT m=10 (PT budget 20)". */
+    label: z.string().min(1).max(200),
+    /** Method parameters plus the task head's. */
+    trainableParams: count,
+    /** The method's own parameters (the task head apart). */
+    methodParams: count,
+    totalParams: count,
+    stepMs: statSchema,
+    tokensPerSec: statSchema,
+    /** The run's own tensors (runBytes) + what its last training step allocated on top (activations, gradients). */
+    peakGpuBytes: count.nullable(),
+    /** Bytes the method's adapter stores. */
+    storedBytes: count,
+    /** Validation after the fixed training budget: accuracy for classification, else null. */
+    finalLoss: finite.nullable(),
+    finalAccuracy: z.number().min(0).max(1).nullable(),
+  })
+  .strict();
+
+export const RATIO_QUANTITIES = ['time', 'memory', 'params', 'stored bytes', 'extra FLOPs'] as const;
+
+const ratioSchema = z
+  .object({
+    /** Stable key, e.g. "dept/prompt:time". */
+    id: z.string().min(1).max(80),
+    /** What is divided by what, e.g. "DePT / PT". */
+    pair: z.string().min(1).max(80),
+    quantity: z.enum(RATIO_QUANTITIES),
+    a: z.string().min(1).max(200),
+    b: z.string().min(1).max(200),
+    /** Median (min–max) over the A/B pairs; a computed quantity has min = max = median. */
+    value: statSchema,
+    /** How many A/B pairs were measured (1 for computed quantities). */
+    pairs: z.number().int().min(1),
+    /** How the number was obtained. */
+    how: z.string().max(300),
+  })
+  .strict();
+
+export const benchResultsSchema = z
+  .object({
+    version: z.literal(BENCH_RESULTS_VERSION),
+    mode: z.enum(BENCH_MODES),
+    /** ISO 8601. */
+    date: z.string().datetime(),
+    /** The host as the runner can name it (the CLI names the CPU; a page only knows threads and platform). */
+    machine: z.string().min(1).max(300),
+    browser: z.string().max(500),
+    backend: z.string().min(1).max(40),
+    adapter: z.string().max(300),
+    config: z
+      .object({
+        task: z.string().min(1).max(64),
+        steps: z.number().int().min(1),
+        warmupSteps: count,
+        batchSize: z.number().int().min(1),
+        seqLen: z.number().int().min(1),
+        evalBatches: z.number().int().min(1),
+        kernelIterations: z.number().int().min(1),
+      })
+      .strict(),
+    rows: z.array(rowSchema).min(1).max(200),
+    ratios: z.array(ratioSchema).max(100),
+    /** Pairs the suite could not measure here and why (e.g. no fused kernel off WebGPU). */
+    skipped: z.array(z.object({ id: z.string().max(80), reason: z.string().max(300) }).strict()).max(50),
+    wallMs: finite.min(0),
+  })
+  .strict();
+
+export type BenchStat = z.infer<typeof statSchema>;
+export type BenchRow = z.infer<typeof rowSchema>;
+export type BenchRatio = z.infer<typeof ratioSchema>;
+export type BenchResults = z.infer<typeof benchResultsSchema>;
+
+export class BenchResultsError extends Error {
+  override name = 'BenchResultsError';
+}
+
+/** Validates parsed JSON; the error names the first bad field, e.g. `field "rows.0.stepMs.median": …`. */
+export function parseBenchResults(json: unknown, what = 'bench results'): BenchResults {
+  const parsed = benchResultsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'top level';
+    throw new BenchResultsError(`${what}: ${field}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const mib = (bytes: number | null) => (bytes === null ? '–' : (bytes / 2 ** 20).toFixed(2));
+const fmtStat = (s: BenchStat, digits: number) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+/** Three significant digits: 0.0137×, 1.10×, 21.4× (ratios span orders of magnitude). */
+const ratioNumber = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(3));
+
+function ratioValue(r: BenchRatio): string {
+  if (r.pairs === 1 && r.value.min === r.value.max) return `${ratioNumber(r.value.median)}×`;
+  return `${ratioNumber(r.value.median)}× (${ratioNumber(r.value.min)}–${ratioNumber(r.value.max)})`;
+}
+
+/** The per-method table and the ratio table, Markdown. */
+export function benchMarkdownTables(results: BenchResults): string {
+  const lines = [
+    '| model | method | trainable params | step ms, median (min–max) | tokens/s, median (min–max) | peak GPU MiB | stored bytes | final val. loss | final val. accuracy |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of results.rows) {
+    lines.push(
+      `| ${row.model} | ${row.label} | ${int(row.trainableParams)} | ${fmtStat(row.stepMs, 0)} | ${fmtStat(row.tokensPerSec, 0)} | ${mib(row.peakGpuBytes)} | ${int(row.storedBytes)} | ${row.finalLoss === null ? '–' : row.finalLoss.toFixed(3)} | ${row.finalAccuracy === null ? '–' : `${(row.finalAccuracy * 100).toFixed(1)}%`} |`,
+    );
+  }
+  lines.push('', '| ratio | quantity | A | B | A / B, median (min–max) | pairs | how |', '|---|---|---|---|---:|---:|---|');
+  for (const r of results.ratios) lines.push(`| ${r.pair} | ${r.quantity} | ${r.a} | ${r.b} | ${ratioValue(r)} | ${r.pairs} | ${r.how} |`);
+  for (const s of results.skipped) lines.push(`| ${s.id} | – | – | – | not measured | – | ${s.reason} |`);
+  return lines.join('\n');
+}
+
+/** One line saying where and how the numbers were taken. */
+export function benchHeader(results: BenchResults): string {
+  const c = results.config;
+  return (
+    `${results.mode} mode · ${results.date.slice(0, 10)} · machine: ${results.machine} · backend ${results.backend} (adapter: ${results.adapter || 'unknown'}) · ` +
+    `task ${c.task}, batch ${c.batchSize} × ${c.seqLen} tokens, ${c.steps} steps (${c.warmupSteps} warm-up), validation on ${c.evalBatches} batch${c.evalBatches === 1 ? '' : 'es'} · suite took ${(results.wallMs / 1000).toFixed(0)} s`
+  );
+}
+
+export function benchMarkdown(results: BenchResults): string {
+  return `${benchHeader(results)}\n\n${benchMarkdownTables(results)}\n`;
+}
+
+export const README_BENCH_START = '<!-- bench:start -->';
+export const README_BENCH_END = '<!-- bench:end -->';
+
+/** The README's generated Performance block, markers included. */
+export function readmeBenchBlock(results: BenchResults): string {
+  return [
+    README_BENCH_START,
+    '<!-- Generated by `npm run bench:readme` from bench/results.json; edits here are overwritten. -->',
+    '',
+    `Measured by \`npm run bench -- --${results.mode}\` (suite: \`src/engine/bench/suite.ts\`, Chromium driving the \`/bench\` page) on **${results.machine}**, ` +
+      `backend **${results.backend}**, adapter **${results.adapter || 'unknown'}**, ${results.date.slice(0, 10)}. ` +
+      `Task ${results.config.task}, batch ${results.config.batchSize} × ${results.config.seqLen} tokens, ${results.config.steps} training steps per method ` +
+      `(${results.config.warmupSteps} warm-up and the last, memory-profiled step not timed), final validation on ${results.config.evalBatches} batch${results.config.evalBatches === 1 ? '' : 'es'} ` +
+      '(at these sizes the accuracies are noise, not a ranking); all methods alternate step by step on identical batches, so each time ratio is a median (min–max) of A/B pairs from one run.',
+    '',
+    benchMarkdownTables(results),
+    '',
+    README_BENCH_END,
+  ].join('\n');
+}
+
+/** Replaces the text between the markers (both must be present, once, in order). */
+export function replaceReadmeBenchBlock(readme: string, block: string): string {
+  const start = readme.indexOf(README_BENCH_START);
+  const end = readme.indexOf(README_BENCH_END);
+  if (start < 0 || end < 0) throw new Error(`README has no ${README_BENCH_START} … ${README_BENCH_END} block`);
+  if (readme.indexOf(README_BENCH_START, start + 1) >= 0 || readme.indexOf(README_BENCH_END, end + 1) >= 0) throw new Error('README has more than one bench marker of a kind');
+  if (end < start) throw new Error(`README's ${README_BENCH_END} comes before ${README_BENCH_START}`);
+  return readme.slice(0, start) + block + readme.slice(end + README_BENCH_END.length);
+}

@@ -1,0 +1,37 @@
+import { BENCH_RESULTS_VERSION, type BenchResults } from '../../src/engine/bench/results';
+
+/** A small, valid results object (the numbers are made up; the shape is the real one). */
+export function sampleResults(): BenchResults {
+  const s = (median: number, min: number, max: number) => ({ median, min, max });
+  const row = (method: string, label: string, trainableParams: number, methodParams: number, stepMs: number, peak: number | null, stored: number) => ({
+    model: 'tiny-gpt2',
+    method,
+    label,
+    trainableParams,
+    methodParams,
+    totalParams: 1_071_872,
+    stepMs: s(stepMs, stepMs - 10, stepMs + 12),
+    tokensPerSec: s(1000 / stepMs, 900 / stepMs, 1100 / stepMs),
+    peakGpuBytes: peak,
+    storedBytes: stored,
+    finalLoss: 0.6931,
+    finalAccuracy: 0.625,
+  });
+  return {
+    version: BENCH_RESULTS_VERSION,
+    mode: 'quick',
+    date: '2026-11-23T06:00:00.000Z',
+    machine: 'Test CPU × 2 (linux x64, 8 GiB)',
+    browser: 'Mozilla/5.0 Chromium/156',
+    backend: 'webgpu',
+    adapter: 'google swiftshader',
+    config: { task: 'spam', steps: 7, warmupSteps: 2, batchSize: 4, seqLen: 32, evalBatches: 2, kernelIterations: 5 },
+    rows: [row('prompt', 'PT l=20', 2816, 2560, 812, 4_000_000, 10_240), row('dept', 'DePT m=10 (PT budget 20)', 2818, 2562, 655, 3_000_000, 10_248), row('lora', 'LoRA r=8', 16_640, 16_384, 900, null, 65_536)],
+    ratios: [
+      { id: 'dept/prompt:time', pair: 'DePT / PT', quantity: 'time', a: 'DePT m=10 (PT budget 20)', b: 'PT l=20', value: s(0.81, 0.74, 0.93), pairs: 4, how: 'per-step pairs' },
+      { id: 'dept/prompt:memory', pair: 'DePT / PT', quantity: 'memory', a: 'DePT m=10 (PT budget 20)', b: 'PT l=20', value: s(0.75, 0.75, 0.75), pairs: 1, how: 'peak bytes' },
+    ],
+    skipped: [{ id: 'apt:fused/twin', reason: 'no fused kernel on wasm' }],
+    wallMs: 312_000,
+  };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  benchMarkdown,
+  benchMarkdownTables,
+  parseBenchResults,
+  readmeBenchBlock,
+  README_BENCH_END,
+  README_BENCH_START,
+  replaceReadmeBenchBlock,
+} from '../../src/engine/bench/results';
+import { sampleResults } from './fixture';
+
+describe('bench results schema', () => {
+  it('accepts a complete results object and returns the same data', () => {
+    const results = sampleResults();
+    expect(parseBenchResults(JSON.parse(JSON.stringify(results)))).toEqual(results);
+  });
+
+  it('names the first bad field', () => {
+    const bad = sampleResults() as unknown as { rows: Array<{ stepMs: { median: unknown } }> };
+    bad.rows[1].stepMs.median = 'fast';
+    expect(() => parseBenchResults(bad)).toThrow(/field "rows\.1\.stepMs\.median"/);
+  });
+
+  it('refuses unknown modes, unknown keys, missing fields and a wrong version', () => {
+    expect(() => parseBenchResults({ ...sampleResults(), mode: 'turbo' })).toThrow(/field "mode"/);
+    expect(() => parseBenchResults({ ...sampleResults(), extra: 1 })).toThrow(/top level|extra/);
+    const { rows: _rows, ...withoutRows } = sampleResults();
+    expect(() => parseBenchResults(withoutRows)).toThrow(/field "rows"/);
+    expect(() => parseBenchResults({ ...sampleResults(), version: 2 })).toThrow(/field "version"/);
+    expect(() => parseBenchResults({ ...sampleResults(), date: 'yesterday' })).toThrow(/field "date"/);
+  });
+
+  it('refuses non-finite numbers and accuracies outside [0, 1]', () => {
+    const r = sampleResults();
+    r.rows[0].finalAccuracy = 1.5;
+    expect(() => parseBenchResults(r)).toThrow(/field "rows\.0\.finalAccuracy"/);
+    const r2 = sampleResults();
+    r2.ratios[0].value.max = Infinity;
+    expect(() => parseBenchResults(r2)).toThrow(/field "ratios\.0\.value\.max"/);
+  });
+});
+
+describe('Markdown rendering', () => {
+  it('has one table line per row, ratio and skipped pair, with the numbers of the results', () => {
+    const results = sampleResults();
+    const md = benchMarkdownTables(results);
+    const lines = md.split('\n');
+    const rowLines = lines.filter((l) => l.startsWith('| tiny-gpt2 |'));
+    expect(rowLines).toHaveLength(results.rows.length);
+    expect(rowLines[0]).toContain('| PT l=20 | 2,816 | 812 (802–824) |');
+    expect(rowLines[0]).toContain('| 3.81 |'); // 4,000,000 bytes in MiB
+    expect(rowLines[0]).toContain('| 62.5% |');
+    expect(rowLines[2]).toContain('| – |'); // no peak measured
+    expect(md).toContain('| DePT / PT | time | DePT m=10 (PT budget 20) | PT l=20 | 0.810× (0.740–0.930) | 4 |');
+    expect(md).toContain('| DePT / PT | memory | DePT m=10 (PT budget 20) | PT l=20 | 0.750× | 1 |');
+    expect(md).toContain('| apt:fused/twin | – | – | – | not measured | – | no fused kernel on wasm |');
+  });
+
+  it('keeps three significant digits for ratios far below 1', () => {
+    const results = sampleResults();
+    results.ratios.push({ id: 'nola/lora:stored', pair: 'NOLA / LoRA', quantity: 'stored bytes', a: 'NOLA', b: 'LoRA', value: { median: 896 / 65536, min: 896 / 65536, max: 896 / 65536 }, pairs: 1, how: 'adapter bytes' });
+    expect(benchMarkdownTables(results)).toContain('| NOLA / LoRA | stored bytes | NOLA | LoRA | 0.0137× | 1 |');
+  });
+
+  it('puts machine, backend and adapter in the header', () => {
+    const md = benchMarkdown(sampleResults());
+    expect(md.split('\n')[0]).toMatch(/machine: Test CPU × 2.*backend webgpu \(adapter: google swiftshader\)/);
+  });
+});
+
+describe('README block', () => {
+  const readme = `# Title\n\n## Performance\n\nintro\n\n${README_BENCH_START}\nold numbers 123\n${README_BENCH_END}\n\n### After\n`;
+
+  it('replaces only the text between the markers, naming machine and adapter', () => {
+    const out = replaceReadmeBenchBlock(readme, readmeBenchBlock(sampleResults()));
+    expect(out.startsWith('# Title\n\n## Performance\n\nintro\n\n<!-- bench:start -->')).toBe(true);
+    expect(out.endsWith('<!-- bench:end -->\n\n### After\n')).toBe(true);
+    expect(out).not.toContain('old numbers 123');
+    expect(out).toContain('**Test CPU × 2 (linux x64, 8 GiB)**');
+    expect(out).toContain('adapter **google swiftshader**');
+    expect(out).toContain('| DePT / PT | time |');
+  });
+
+  it('is idempotent: regenerating from the same results gives the same README', () => {
+    const once = replaceReadmeBenchBlock(readme, readmeBenchBlock(sampleResults()));
+    expect(replaceReadmeBenchBlock(once, readmeBenchBlock(sampleResults()))).toBe(once);
+  });
+
+  it('refuses a README without markers, with duplicates, or with them out of order', () => {
+    const block = readmeBenchBlock(sampleResults());
+    expect(() => replaceReadmeBenchBlock('# no markers', block)).toThrow(/no <!-- bench:start -->/);
+    expect(() => replaceReadmeBenchBlock(readme + README_BENCH_START, block)).toThrow(/more than one/);
+    expect(() => replaceReadmeBenchBlock(`${README_BENCH_END}\n${README_BENCH_START}`, block)).toThrow(/comes before/);
+  });
+});
