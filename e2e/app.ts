@@ -34,6 +34,18 @@ export async function openApp(page: Page, hash = '', query = ''): Promise<void> 
   await expect(page.getByTestId('backend')).not.toHaveText(/starting backend/, { timeout: 90_000 });
 }
 
+/**
+ * Shrinks the edited experiment to what SwiftShader trains quickly (one step of two examples,
+ * one validation batch at the end), through the Training panel's fields as a user would.
+ */
+export async function shrinkTraining(page: Page): Promise<void> {
+  await page.getByLabel('Steps', { exact: true }).fill('1');
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Evaluate every (steps, 0 = end only)').fill('0');
+  await page.getByLabel('Validation batches').fill('1');
+  await page.getByLabel('Validation batches').press('Tab');
+}
+
 /** Presses Run and waits for the run to finish; fails with the app's error text if it fails. */
 export async function runToEnd(page: Page, timeoutMs = 6 * 60_000): Promise<void> {
   await page.getByRole('button', { name: 'Run', exact: true }).click();

@@ -3,9 +3,9 @@ import { TINY_LM, linkHash, lossSeries, openApp, runToEnd } from './app';
 
 /**
  * A trained NOLA adapter travels inside the share link: train a few steps in the app, put the
- * adapter in the link, open that link in a fresh page and run it — its first evaluation (before
- * any step) is the trained model's. QAT at 4 bits, so the link's 4-bit coefficients are exactly
- * those the trained forward used.
+ * adapter in the link (with steps = 0), open that link in a fresh page and run it — it only
+ * evaluates, and that evaluation is the trained model's. QAT at 4 bits, so the link's 4-bit
+ * coefficients are exactly those the trained forward used.
  */
 test('a trained NOLA adapter in the link: the opened link evaluates as the trained model at step 0', async ({ page, browser }) => {
   test.setTimeout(8 * 60_000);
@@ -20,6 +20,8 @@ test('a trained NOLA adapter in the link: the opened link evaluates as the train
   await expect(page.locator('tr[data-method=nola] td[data-col=stored]')).toHaveAttribute('data-value', '896');
   await page.getByTestId('nola-adapter-link').click();
   await expect(page).toHaveURL(/nola\.adapter=[A-Za-z0-9_-]{1195}(&|$)/);
+  // The shared experiment trains nothing: Run evaluates the trained model.
+  await expect(page).toHaveURL(/[#&]steps=0&/);
   const link = page.url();
 
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -30,6 +32,7 @@ test('a trained NOLA adapter in the link: the opened link evaluates as the train
     await expect(fresh.getByTestId('link-notices')).toHaveCount(0);
     await runToEnd(fresh);
     const opened = (await lossSeries(fresh))['NOLA · validation'];
+    expect(opened.map((p) => p.step)).toEqual([0]);
     expect(Math.abs(opened[0].value - trained[1].value)).toBeLessThan(1e-4 * trained[1].value);
     expect(opened[0].value).toBeLessThan(trained[0].value);
   } finally {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { linkHash, openApp } from './app';
+import { linkHash, openApp, shrinkTraining } from './app';
 import { tinyGpt2Config } from './param-formulas';
 
 test('a sweep preset trains its runs one after another and charts each with a link to replay it', async ({ page }) => {
@@ -9,11 +9,7 @@ test('a sweep preset trains its runs one after another and charts each with a li
   // in the fields, which stay editable. Shrink the runs to what SwiftShader does quickly.
   await expect(page.getByLabel('Sequence length (tokens)')).toHaveValue('24');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('spam');
-  await page.getByLabel('Steps', { exact: true }).fill('1');
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Evaluate every (steps, 0 = end only)').fill('0');
-  await page.getByLabel('Validation batches').fill('1');
-  await page.getByLabel('Validation batches').press('Tab');
+  await shrinkTraining(page);
 
   // Before training, the plan lists each run with its size: DePT m = 60 matched to PT l = 100.
   const { n_embd: d } = tinyGpt2Config();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { linkHash, openApp } from './app';
+import { linkHash, openApp, shrinkTraining } from './app';
 import { tinyGpt2Config } from './param-formulas';
 
 /** Issue #9's teaching views: the parameters-vs-accuracy sweep, where the parameters live, the guided tour. */
@@ -25,11 +25,7 @@ test('the params-vs-accuracy sweep charts one point per configuration, each a li
   await expect(page.getByLabel('Sequence length (tokens)')).toHaveValue('24');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('spam');
   // Shrunk to what SwiftShader does quickly: one step, two examples, one validation batch.
-  await page.getByLabel('Steps', { exact: true }).fill('1');
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Evaluate every (steps, 0 = end only)').fill('0');
-  await page.getByLabel('Validation batches').fill('1');
-  await page.getByLabel('Validation batches').press('Tab');
+  await shrinkTraining(page);
 
   await expect(page.getByTestId('sweep-plan').locator('tbody tr')).toHaveCount(CONFIGURATIONS.length);
   await page.getByRole('button', { name: `Run sweep (${CONFIGURATIONS.length} runs)` }).click();

@@ -43,3 +43,22 @@ describe('each method learns on tiny-gpt2', () => {
     }
   });
 });
+
+describe('steps = 0: evaluate only', () => {
+  it('evaluates once, trains nothing, and reports that evaluation as the final one', async () => {
+    const base = { task: 'lm-spam', methods: [{ name: 'lora' }], batchSize: 2, seqLen: 16, eval: { every: 0, maxBatches: 1 }, seed: 5 };
+    const events: RunEvent[] = [];
+    const [summary] = await runExperiment(parseExperimentSpec({ ...base, steps: 0 }), nodeRunnerEnv, (e) => events.push(e));
+    expect(events.filter((e) => e.type === 'step')).toEqual([]);
+    const evals = events.filter((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([0]);
+    expect(summary.steps).toBe(0);
+    expect(summary.finalEval?.loss).toBe(evals[0].loss);
+    // The same untrained model that a one-step run evaluates before its step.
+    const oneStep: RunEvent[] = [];
+    await runExperiment(parseExperimentSpec({ ...base, steps: 1, eval: { every: 1, maxBatches: 1 } }), nodeRunnerEnv, (e) => oneStep.push(e));
+    const first = oneStep.find((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
+    expect(first?.step).toBe(0);
+    expect(first?.loss).toBe(evals[0].loss);
+  }, 60_000);
+});

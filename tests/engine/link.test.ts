@@ -128,7 +128,7 @@ describe('specToHash: readable, complete, stable', () => {
   });
 
   it('refuses an invalid spec (it validates first)', () => {
-    expect(() => specToHash({ ...DEFAULTS, steps: 0 })).toThrow(SpecError);
+    expect(() => specToHash({ ...DEFAULTS, steps: -1 })).toThrow(SpecError);
   });
 });
 

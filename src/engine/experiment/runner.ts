@@ -70,8 +70,9 @@ export async function runExperiment(
     const batchers = runs.map(() => data.trainBatches(rng.fork('batches')));
     const validation = data.validationBatches(spec.eval.maxBatches);
 
-    // The untrained starting point, so validation curves begin where training begins.
-    if (spec.eval.every > 0) {
+    // The untrained starting point, so validation curves begin where training begins; with no
+    // steps to train (a link carrying a trained adapter), this evaluation is the whole run.
+    if (spec.eval.every > 0 || spec.steps === 0) {
       for (const run of runs) emit({ type: 'eval', runId: run.runId, ...(await run.evaluate(validation)) });
     }
     for (let step = 0; step < spec.steps; step++) {

@@ -62,7 +62,8 @@ export const experimentSpecSchema = z
         warmupSteps: z.number().int().min(0).max(100_000),
       })
       .strict(),
-    steps: z.number().int().min(1).max(1_000_000),
+    /** Training steps; 0 = evaluate only (e.g. a link that carries a trained adapter). */
+    steps: z.number().int().min(0).max(1_000_000),
     batchSize: z.number().int().min(1).max(512),
     seqLen: z.number().int().min(2).max(4096),
     seed: z.number().int().min(0).max(0xffffffff),

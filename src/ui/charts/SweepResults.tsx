@@ -2,6 +2,7 @@ import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Sca
 import { specToHash } from '../../engine/experiment/link';
 import { paretoFront, type SweepPoint } from '../../engine/experiment/sweep';
 import { methodByName } from '../../engine/methods/registry';
+import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatRate } from '../format';
 import { useSweepStore, type SweepRunState, type SweepVariantState } from '../sweep-store';
@@ -35,6 +36,36 @@ function runLink(variant: SweepVariantState): string {
   return `#${specToHash(variant.spec)}`;
 }
 
+/** A chart point: x, y, its run's label, method (its colour) and link. */
+interface ChartPoint {
+  x: number;
+  y: number;
+  label: string;
+  method: MethodName;
+  link: string;
+}
+
+/** A run's point: its metric (accuracy in %) over `x`. */
+function chartPoint(p: SweepPoint, x: number): ChartPoint {
+  const y = p.metric ? (p.metric.name === 'accuracy' ? p.metric.value * 100 : p.metric.value) : 0;
+  return { x, y, label: p.label, method: p.spec.methods[0].name, link: `#${specToHash(p.spec)}` };
+}
+
+/**
+ * The runs as labelled points in their method's colour; a click opens the run as an experiment.
+ * A function, not a component: recharts only recognises its own elements among a chart's children.
+ */
+function runPoints(data: ChartPoint[]) {
+  return (
+    <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => openPointLink(item)}>
+      {data.map((d) => (
+        <Cell key={d.label} fill={methodColour(d.method)} />
+      ))}
+      <LabelList dataKey="label" position="top" fontSize={11} fill="#27272a" />
+    </Scatter>
+  );
+}
+
 interface CostChartProps {
   title: string;
   xLabel: string;
@@ -48,7 +79,7 @@ interface CostChartProps {
 function CostChart({ title, xLabel, points, x, formatX, yLabel, testId }: CostChartProps) {
   const data = points.flatMap((p) => {
     const xValue = x(p);
-    return xValue !== null && p.metric ? [{ x: xValue, y: p.metric.name === 'accuracy' ? p.metric.value * 100 : p.metric.value, label: p.label, method: p.spec.methods[0].name, link: `#${specToHash(p.spec)}` }] : [];
+    return xValue !== null && p.metric ? [chartPoint(p, xValue)] : [];
   });
   return (
     <figure className="chart" data-testid={testId}>
@@ -60,12 +91,7 @@ function CostChart({ title, xLabel, points, x, formatX, yLabel, testId }: CostCh
             <XAxis type="number" dataKey="x" name={xLabel} domain={['auto', 'auto']} tickFormatter={formatX} label={{ value: xLabel, position: 'insideBottom', offset: -12, fontSize: 12 }} {...AXIS} />
             <YAxis type="number" dataKey="y" name={yLabel} domain={['auto', 'auto']} width={64} {...AXIS} />
             <Tooltip formatter={(value, name) => (name === xLabel && typeof value === 'number' ? formatX(value) : String(typeof value === 'number' ? Number(value.toPrecision(4)) : value))} />
-            <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => openPointLink(item)}>
-              {data.map((d) => (
-                <Cell key={d.label} fill={methodColour(d.method)} />
-              ))}
-              <LabelList dataKey="label" position="top" fontSize={11} fill="#27272a" />
-            </Scatter>
+            {runPoints(data)}
           </ScatterChart>
         </ResponsiveContainer>
       </div>
@@ -75,13 +101,7 @@ function CostChart({ title, xLabel, points, x, formatX, yLabel, testId }: CostCh
 
 /** Metric against trainable parameters (log axis), with the Pareto front as a line. */
 function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string }) {
-  const toDatum = (p: SweepPoint) => ({
-    x: p.trainableParams,
-    y: p.metric ? (p.metric.name === 'accuracy' ? p.metric.value * 100 : p.metric.value) : 0,
-    label: p.label,
-    method: p.spec.methods[0].name,
-    link: `#${specToHash(p.spec)}`,
-  });
+  const toDatum = (p: SweepPoint) => chartPoint(p, p.trainableParams);
   const data = points.filter((p) => p.metric && p.trainableParams > 0).map(toDatum);
   const front = paretoFront(points).filter((p) => p.trainableParams > 0).map(toDatum);
   return (
@@ -97,12 +117,7 @@ function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string 
             <YAxis type="number" dataKey="y" name={yLabel} domain={['auto', 'auto']} width={64} {...AXIS} />
             <Tooltip />
             <Scatter data={front} line={{ stroke: '#52525b', strokeDasharray: '4 3' }} shape={() => <g />} isAnimationActive={false} legendType="none" />
-            <Scatter data={data} isAnimationActive={false} cursor="pointer" onClick={(item) => openPointLink(item)}>
-              {data.map((d) => (
-                <Cell key={d.label} fill={methodColour(d.method)} />
-              ))}
-              <LabelList dataKey="label" position="top" fontSize={11} fill="#27272a" />
-            </Scatter>
+            {runPoints(data)}
           </ScatterChart>
         </ResponsiveContainer>
       </div>

@@ -18,8 +18,9 @@ function storedBytes(run: RunSeries): number | null {
 }
 
 /** The run's spec with NOLA's `adapter` option set: the experiment a link should carry. */
+/** The run's experiment carrying its trained adapter, with no steps: Run then only evaluates it. */
 function withNolaAdapter(spec: ExperimentSpec, text: string): ExperimentSpec {
-  return { ...spec, methods: spec.methods.map((m) => (m.name === 'nola' ? { name: m.name, options: { ...m.options, adapter: text } } : m)) };
+  return { ...spec, steps: 0, methods: spec.methods.map((m) => (m.name === 'nola' ? { name: m.name, options: { ...m.options, adapter: text } } : m)) };
 }
 
 /**
