@@ -440,7 +440,7 @@ describe('specFromLinkOrJson', () => {
   });
 
   it('invalid JSON specs throw SpecError; a URL without a hash or plain junk throws LinkError', () => {
-    expect(() => specFromLinkOrJson('{"steps": 0}')).toThrow(SpecError);
+    expect(() => specFromLinkOrJson('{"steps": -1}')).toThrow(SpecError);
     expect(() => specFromLinkOrJson('{"steps": ')).toThrow(SpecError);
     expect(() => specFromLinkOrJson('https://example.com/playground')).toThrow(LinkError);
     expect(() => specFromLinkOrJson('hello world')).toThrow(LinkError);
