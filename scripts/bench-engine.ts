@@ -15,7 +15,7 @@ import { initNodeBackend, nodeRunnerEnv, REPO_ROOT } from '../src/cli/node-env';
 import { parseExperimentSpec } from '../src/engine/experiment/spec';
 import { runExperiment } from '../src/engine/experiment/runner';
 import type { RunEvent } from '../src/engine/experiment/events';
-import { stat } from './stats';
+import { stat } from '../src/engine/bench/stats';
 
 const WARMUP_STEPS = 2;
 const MEASURED_STEPS = Number(process.env.BENCH_STEPS ?? 10);

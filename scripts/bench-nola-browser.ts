@@ -20,7 +20,7 @@ import path from 'node:path';
 import { openLabPage, ROOT, withServedBrowser } from './browser-session';
 import type { Lab } from '../src/lab/main';
 import type { TrainingBenchOptions } from '../src/lab/nola';
-import { stat, type Stat } from './stats';
+import { stat, type Stat } from '../src/engine/bench/stats';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ITER = env('BENCH_ITER', 3);

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initNodeBackend, REPO_ROOT } from '../src/cli/node-env';
 import { nolaLab, type TrainingBenchOptions } from '../src/lab/nola';
-import { stat, type Stat } from './stats';
+import { stat, type Stat } from '../src/engine/bench/stats';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ITER = env('BENCH_ITER', 5);
