@@ -1,5 +1,3 @@
-import { tf } from '../tf';
-import { createRng } from '../data/rng';
 import type { BaseCheckpoint } from '../experiment/base-model';
 import type { RunEvent } from '../experiment/events';
 import type { MethodRun } from '../experiment/method-run';
@@ -15,8 +13,8 @@ import { stat, type Stat } from './stats';
  * way on any backend (the wasm script in Node, the WebGPU one in the kernel lab page).
  *
  * Per method and s: training-step time (median, min–max after warm-up), the bytes one training
- * step allocates on top of what is already held (tf.profile's peak minus the bytes before:
- * activations, gradients, optimizer temporaries), and inference throughput (forward + loss on
+ * step allocates on top of what is already held (the runner's tf.profile of the last step:
+ * activations, gradients, optimizer temporaries; that step is not timed), and inference throughput (forward + loss on
  * fixed batches, no gradients) in samples/s.
  *
  * Fairness: all methods of one s train in one runExperiment, which alternates them step by step
@@ -52,17 +50,6 @@ export interface DeptBenchRow {
 export const DEPT_BENCH_PT_LENGTH = 100;
 export const DEPT_BENCH_LENGTHS = [60, 20];
 
-/** Extra bytes one training step allocates at its peak, over what was allocated before it. */
-async function stepPeakBytes(run: MethodRun, data: TaskData): Promise<number> {
-  const batch = data.trainBatches(createRng(7)).next();
-  const before = tf.memory().numBytes;
-  const info = await tf.profile(async () => {
-    await run.trainer.trainStep(batch, true);
-    return [];
-  });
-  return info.peakBytes - before;
-}
-
 /** samples/s of forward + loss on fixed batches, the runs alternating round by round. */
 async function inference(runs: MethodRun[], data: TaskData, options: DeptBenchOptions): Promise<Stat[]> {
   const batches = data.validationBatches(options.inferBatches);
@@ -88,17 +75,18 @@ async function session(options: DeptBenchOptions, s: number): Promise<DeptBenchR
     model: 'random',
     task: 'lm-spam',
     methods,
-    steps: options.warmupSteps + options.measuredSteps,
+    // + 1: the runner profiles the last step for its memory peak (stepExtraBytes), which slows
+    // that step; it is measured for memory, not timed.
+    steps: options.warmupSteps + options.measuredSteps + 1,
     batchSize: options.batch,
     seqLen: s,
     eval: { every: 0, maxBatches: options.inferBatches },
     logEvery: 1,
   });
   const steps = new Map<string, number[]>();
-  const trainable = new Map<string, number>();
+  const timed = (step: number) => step > options.warmupSteps && step <= options.warmupSteps + options.measuredSteps;
   const collect = (event: RunEvent) => {
-    if (event.type === 'run-start') trainable.set(event.runId, event.trainable.method + event.trainable.head);
-    if (event.type === 'step' && event.step > options.warmupSteps) steps.set(event.runId, [...(steps.get(event.runId) ?? []), event.stepMs]);
+    if (event.type === 'step' && timed(event.step)) steps.set(event.runId, [...(steps.get(event.runId) ?? []), event.stepMs]);
   };
   const rows: DeptBenchRow[] = [];
   const { base } = options;
@@ -115,9 +103,9 @@ async function session(options: DeptBenchOptions, s: number): Promise<DeptBenchR
           promptLength: plan ? plan.m : DEPT_BENCH_PT_LENGTH,
           r: plan ? plan.r : null,
           sequenceLength: s + run.prefixLength,
-          trainableParams: trainable.get(run.runId) ?? 0,
+          trainableParams: run.trainable.method + run.trainable.head,
           stepMs: stat(steps.get(run.runId) ?? []),
-          stepPeakBytes: await stepPeakBytes(run, data),
+          stepPeakBytes: run.summary(base.shape.totalParams).stepExtraBytes ?? 0,
           inferSamplesPerSec: infer[i],
         });
       }

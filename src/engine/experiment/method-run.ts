@@ -25,6 +25,8 @@ export class MethodRun {
   private lastEval: EvalMetrics | null = null;
   private loggedSteps: StepMetrics[] = [];
   private stepExtraBytes: number | null = null;
+  /** The step that ran under tf.profile: its time includes the profiler's per-kernel work. */
+  private profiledStep: StepMetrics | null = null;
 
   constructor(
     readonly runId: string,
@@ -83,6 +85,7 @@ export class MethodRun {
         return [];
       });
       metrics = result;
+      this.profiledStep = metrics;
       this.stepExtraBytes = Math.max(0, profile.peakBytes - before);
     } else {
       metrics = await this.trainer.trainStep(batch, sync);
@@ -103,8 +106,10 @@ export class MethodRun {
   }
 
   summary(totalParams: number): RunSummary {
-    // The first logged step includes kernel compilation / warm-up; leave it out of the means.
-    const steady = this.loggedSteps.length > 1 ? this.loggedSteps.slice(1) : this.loggedSteps;
+    // The first logged step includes kernel compilation / warm-up and the memory-profiled one the
+    // profiler's bookkeeping: leave both out of the time means while other steps remain.
+    const unprofiled = this.loggedSteps.filter((s) => s !== this.profiledStep);
+    const steady = [unprofiled.slice(1), unprofiled, this.loggedSteps].find((steps) => steps.length > 0) ?? [];
     const mean = (f: (s: StepMetrics) => number) => (steady.length ? steady.reduce((a, s) => a + f(s), 0) / steady.length : null);
     return {
       runId: this.runId,

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { specToHash } from '../../engine/experiment/link';
-import { paretoFront, type SweepPoint } from '../../engine/experiment/sweep';
+import { paretoFront, type SweepMetric, type SweepPoint } from '../../engine/experiment/sweep';
 import { methodByName } from '../../engine/methods/registry';
 import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
@@ -45,9 +45,14 @@ interface ChartPoint {
   link: string;
 }
 
+/** A metric as the charts' value axis shows it: accuracy in %, a loss as it is. */
+function plotted(metric: SweepMetric): number {
+  return metric.name === 'accuracy' ? metric.value * 100 : metric.value;
+}
+
 /** A run's point: its metric (accuracy in %) over `x`. */
 function chartPoint(p: SweepPoint, x: number): ChartPoint {
-  const y = p.metric ? (p.metric.name === 'accuracy' ? p.metric.value * 100 : p.metric.value) : 0;
+  const y = p.metric ? plotted(p.metric) : 0;
   return { x, y, label: p.label, method: p.spec.methods[0].name, link: `#${specToHash(p.spec)}` };
 }
 
@@ -127,7 +132,7 @@ function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string 
 
 function MetricBars({ run, yLabel }: { run: SweepRunState; yLabel: string }) {
   const data = run.variants.flatMap((v) =>
-    v.point?.metric ? [{ label: v.label, value: v.point.metric.name === 'accuracy' ? v.point.metric.value * 100 : v.point.metric.value, method: v.spec.methods[0].name }] : [],
+    v.point?.metric ? [{ label: v.label, value: plotted(v.point.metric), method: v.spec.methods[0].name }] : [],
   );
   return (
     <figure className="chart" data-testid="sweep-chart-bars">
