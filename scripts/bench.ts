@@ -10,22 +10,16 @@
  * under 10 minutes on a 2-core CPU.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { benchMarkdown, parseBenchResults, type BenchMode } from '../src/engine/bench/results';
+import { benchMarkdown, benchThroughputMatrix, parseBenchResults, type BenchMode } from '../src/engine/bench/results';
 import { updateReadmeBench } from './bench-readme-lib';
 import { ROOT, withServedBrowser } from './browser-session';
+import { hostMachine } from './bench-host';
 
 const args = process.argv.slice(2);
 const mode: BenchMode = args.includes('--ci') ? 'ci' : args.includes('--quick') ? 'quick' : 'full';
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.BENCH_PORT ?? 4184);
-
-function hostMachine(): string {
-  const cpus = os.cpus();
-  const model = cpus[0]?.model.trim() ?? 'unknown CPU';
-  return `${model} × ${cpus.length} (${os.platform()} ${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB)`;
-}
 
 const started = performance.now();
 const raw = await withServedBrowser({ port, build: !args.includes('--no-build'), outDir: `dist-bench-${port}` }, async (session) => {
@@ -61,7 +55,7 @@ const raw = await withServedBrowser({ port, build: !args.includes('--no-build'),
 
 const results = parseBenchResults({ ...raw, machine: hostMachine() }, 'results from the /bench page');
 const markdown = benchMarkdown(results);
-console.log(`\n${markdown}`);
+console.log(`\n${markdown}\n${benchThroughputMatrix(results)}\n`);
 await mkdir(path.join(ROOT, 'bench'), { recursive: true });
 await writeFile(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
 await writeFile(path.join(ROOT, 'bench', 'results.md'), `# Benchmark suite results\n\n${markdown}`);

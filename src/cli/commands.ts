@@ -1,23 +1,26 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from '../engine/tf';
-import { loadBaseCheckpoint, loadModelShape } from '../engine/experiment/base-model';
+import { loadModelShape } from '../engine/experiment/base-model';
+import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
+import { vitPatchGrid } from '../engine/models/vit-config';
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
-import { taskById } from '../engine/data/tasks';
+import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily } from '../engine/data/tasks';
+import { builtInModel } from '../engine/experiment/built-in-models';
 import { parseExperimentSpec } from '../engine/experiment/spec';
 import { specFromLinkOrJson } from '../engine/experiment/link';
 import { runExperiment } from '../engine/experiment/runner';
-import { Gpt2Model } from '../engine/models/gpt2';
-import { createRng } from '../engine/data/rng';
-import { createTaskHead } from '../engine/train/task-head';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterToFiles, applyAdapterTensors, parseAdapterFiles } from '../engine/methods/adapter-files';
-import type { AttachedMethod, TaskShape } from '../engine/methods/types';
+import { predictionEvents } from '../engine/experiment/prediction-events';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterToFiles } from '../engine/methods/adapter-files';
+import type { TaskShape } from '../engine/methods/types';
 import type { ModelShape } from '../engine/models/hooks';
 import { deptPlan, type DeptConfig } from '../engine/methods/dept';
-import type { TaskHead } from '../engine/train/task-head';
+import { parseImageProcessorConfig } from '../engine/tokenize/image-processor';
+import type { FileSource } from '../engine/io/file-source';
 import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './node-env';
 import { loadTaskShape } from '../engine/experiment/task-data';
 import { UsageError, parseArgs, typedOptions } from './args';
+
+export { forwardCommand } from './forward';
 
 type Print = (value: unknown) => void;
 
@@ -27,12 +30,80 @@ function requireModel(positionals: string[], usage: string): string {
   return model;
 }
 
-/** `info <model>`: architecture, config and parameter count, from config.json alone. */
+/** `info <model>`: architecture, config and parameter count, from config.json (and, for ViT, preprocessor_config.json). */
 export async function infoCommand(argv: string[], print: Print): Promise<void> {
   const { positionals } = parseArgs(argv);
   const model = requireModel(positionals, 'info <model>');
-  const { config, shape } = await loadModelShape(modelSource(model));
-  print({ model, architecture: 'GPT2LMHeadModel', modelType: config.modelType, config, totalParams: shape.totalParams });
+  const source = modelSource(model);
+  const { model: config, shape } = await loadModelShape(source);
+  const family = MODEL_FAMILIES[config.family];
+  print({
+    model,
+    architecture: family.architectures[0],
+    modelType: config.family,
+    family: family.title,
+    inputs: family.inputs,
+    summary: await familySummary(config, source),
+    tasks: tasksForFamily(config.family).map((t) => t.id),
+    defaultTask: builtInModel(model)?.defaultTask ?? tasksForFamily(config.family)[0]?.id ?? null,
+    config: config.config,
+    shape: shapeSummary(shape),
+    totalParams: shape.totalParams,
+  });
+}
+
+/** The numbers that describe a model of each family at a glance. */
+async function familySummary(model: ModelConfig, source: FileSource): Promise<Record<string, unknown>> {
+  switch (model.family) {
+    case 'gpt2': {
+      const c = model.config;
+      return { layers: c.nLayer, hidden: c.nEmbd, heads: c.nHead, vocabSize: c.vocabSize, contextLength: c.nPositions };
+    }
+    case 'vit': {
+      const c = model.config;
+      const { side, patches } = vitPatchGrid(c);
+      const bytes = await source.read('preprocessor_config.json');
+      // Shown as parsed (defaults filled in); a bad file is reported here rather than at forward time.
+      const preprocessor = bytes ? parseImageProcessorConfig(JSON.parse(new TextDecoder().decode(bytes))) : null;
+      return {
+        layers: c.layers,
+        hidden: c.hidden,
+        heads: c.heads,
+        mlpHidden: c.intermediate,
+        imageSize: c.imageSize,
+        patchSize: c.patchSize,
+        channels: c.channels,
+        patchGrid: [side, side],
+        // CLS + patches: what each image costs in tokens.
+        tokensPerImage: patches + 1,
+        numLabels: c.numLabels,
+        labels: Array.from({ length: c.numLabels }, (_, i) => c.id2label[String(i)]),
+        preprocessor,
+      };
+    }
+    case 't5': {
+      const c = model.config;
+      return {
+        encoderLayers: c.numLayers,
+        decoderLayers: c.numDecoderLayers,
+        dModel: c.dModel,
+        dKv: c.dKv,
+        dFf: c.dFf,
+        heads: c.numHeads,
+        vocabSize: c.vocabSize,
+        feedForward: c.feedForwardProj,
+        tiedEmbeddings: c.tieWordEmbeddings,
+        relativeAttention: { buckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance },
+        tokens: { pad: c.padTokenId, eos: c.eosTokenId, decoderStart: c.decoderStartTokenId },
+      };
+    }
+  }
+}
+
+/** The shape's headline numbers (its per-linear list is long). */
+function shapeSummary(shape: ModelShape): Record<string, unknown> {
+  const { linears, ...rest } = shape;
+  return { ...rest, linearLayers: linears.length };
 }
 
 /** `params <model> --method <name> [--task <id>] [method options]`: exact counts, no weights loaded. */
@@ -50,21 +121,37 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new UsageError(`--seq-len must be a positive integer, got "${seqLenArg}"`);
   const method = methodByName(methodName);
   const config = resolveMethodConfig(methodName, typedOptions(options, method.defaults as Record<string, unknown>, methodName));
-  const task: TaskShape = typeof taskId === 'string' ? await loadTaskShape(taskId, readDataFile, seqLen) : { kind: 'lm', numLabels: 0, seqLen };
-  const { shape } = await loadModelShape(modelSource(model));
+  const { model: modelConfig, shape } = await loadModelShape(modelSource(model));
+  // No --task: language modelling on GPT-2; ViT and T5 have no LM task, so their family's first one.
+  const task: TaskShape = await paramsTask(typeof taskId === 'string' ? taskId : null, modelConfig, seqLen);
+  const taskName = typeof taskId === 'string' ? taskId : modelConfig.family === 'gpt2' ? 'lm' : tasksForFamily(modelConfig.family)[0].id;
   const count = method.trainableParams(shape, task, config);
   print({
     model,
     method: methodName,
     options: config,
-    task: typeof taskId === 'string' ? taskId : 'lm',
-    seqLen,
+    task: taskName,
+    taskKind: task.kind,
+    seqLen: task.seqLen,
     trainable: count.method,
     head: count.head,
     total: shape.totalParams,
     trainablePercent: (100 * count.method) / shape.totalParams,
-    ...(methodName === 'dept' ? { dept: deptDetails(shape, seqLen, config as DeptConfig) } : {}),
+    unsupported: method.unsupportedReason?.(shape, task, config) ?? null,
+    ...(methodName === 'dept' ? { dept: deptDetails(shape, task.seqLen, config as DeptConfig) } : {}),
   });
+}
+
+async function paramsTask(taskId: string | null, model: ModelConfig, seqLen: number): Promise<TaskShape> {
+  if (taskId !== null) {
+    // Unknown task or one the family does not run: the messages name the valid ones.
+    if (!isTaskId(taskId)) throw new UsageError(`--task: unknown task "${taskId}"; valid tasks: ${TASKS.map((t) => t.id).join(', ')}`);
+    const problem = taskFamilyProblem(taskById(taskId), model.family);
+    if (problem) throw new UsageError(`--task: ${problem}`);
+    return loadTaskShape(taskId, readDataFile, seqLen, model);
+  }
+  if (model.family === 'gpt2') return { kind: 'lm', numLabels: 0, seqLen };
+  return loadTaskShape(tasksForFamily(model.family)[0].id, readDataFile, seqLen, model);
 }
 
 /** DePT's derived sizes: the rank, and how far the rounded count lands from the PT budget l·d. */
@@ -76,82 +163,11 @@ function deptDetails(shape: ModelShape, seqLen: number, config: DeptConfig): Rec
     s: plan.s,
     d: shape.hidden,
     sequenceLength: plan.sequenceLength,
-    fitsContext: plan.sequenceLength <= shape.maxPositions,
+    fitsContext: shape.maxPositions === null || plan.sequenceLength <= shape.maxPositions,
     ...(plan.budget
       ? { budget: config.budget, exactR: plan.budget.exactR, ptParams: plan.budget.ptParams, budgetDifference: plan.budget.difference, ptSequenceLength: (config.budget ?? 0) + seqLen }
       : {}),
   };
-}
-
-/** `forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top k]`. */
-export async function forwardCommand(argv: string[], print: Print): Promise<void> {
-  const { positionals, options } = parseArgs(argv);
-  const model = requireModel(positionals, 'forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3)');
-  const text = options.get('text');
-  const idsArg = options.get('ids');
-  if ((typeof text === 'string') === (typeof idsArg === 'string')) throw new UsageError('forward needs exactly one of --text or --ids');
-  const top = Number(options.get('top') ?? 5);
-  if (!Number.isInteger(top) || top < 1) throw new UsageError('--top must be a positive integer');
-
-  const backend = await initNodeBackend();
-  const base = await loadBaseCheckpoint(modelSource(model));
-  let ids: number[];
-  if (typeof idsArg === 'string') {
-    ids = idsArg.split(',').map((s) => Number(s.trim()));
-    const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= base.config.vocabSize);
-    if (bad >= 0) throw new UsageError(`--ids: element ${bad} ("${idsArg.split(',')[bad]}") is not a token id in [0, ${base.config.vocabSize})`);
-  } else {
-    ids = base.tokenizer.encode(text as string);
-  }
-  if (ids.length === 0) throw new UsageError('the input has no tokens');
-
-  const gpt2 = Gpt2Model.fromWeights(base.config, base.weights);
-  let method: AttachedMethod | null = null;
-  let head: TaskHead | null = null;
-  let labels: string[] = [];
-  try {
-    let task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: ids.length };
-    const adapterDir = options.get('adapter');
-    if (typeof adapterDir === 'string') {
-      const configText = await readFile(path.join(adapterDir, ADAPTER_CONFIG_FILE), 'utf8');
-      const weights = new Uint8Array(await readFile(path.join(adapterDir, ADAPTER_WEIGHTS_FILE)));
-      const adapter = parseAdapterFiles(configText, weights);
-      task = { kind: adapter.description.task.kind, numLabels: adapter.description.task.numLabels, seqLen: adapter.description.task.seqLen ?? ids.length };
-      labels = adapter.description.task.labels;
-      method = methodByName(adapter.description.method).attach(gpt2, task, adapter.description.options, createRng(0));
-      head = createTaskHead(gpt2, task, { trainsLmHead: method.trainsLmHead ?? false, rng: createRng(0) });
-      applyAdapterTensors(method, head, adapter.tensors);
-    } else {
-      head = createTaskHead(gpt2, task, { trainsLmHead: false, rng: createRng(0) });
-    }
-    const prefix = method?.hooks.prefixLength ?? 0;
-    if (ids.length + prefix > base.config.nPositions) {
-      throw new UsageError(`input of ${ids.length} tokens (+${prefix} prompt) exceeds n_positions ${base.config.nPositions}`);
-    }
-    const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
-    const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
-    const logits = tf.tidy(() => {
-      const hidden = gpt2.forward(inputIds, mask, { hooks: method?.hooks ?? {} });
-      return head!.lastLogits(hidden, { inputIds, attentionMask: mask, labels: null, realTokens: ids.length, lmTargets: ids.length - 1 }, prefix);
-    });
-    const values = Array.from(await logits.data());
-    tf.dispose([inputIds, mask, logits]);
-    const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, top);
-    print({
-      model,
-      backend: backend.backend,
-      adapter: typeof adapterDir === 'string' ? adapterDir : null,
-      task: task.kind,
-      ids,
-      tokens: base.tokenizer.idsToTokens(ids),
-      top: order.map(([logit, id]) => (task.kind === 'lm' ? { id, token: base.tokenizer.idsToTokens([id])[0], logit } : { label: labels[id] ?? String(id), index: id, logit })),
-      lastLogits: values,
-    });
-  } finally {
-    head?.dispose();
-    method?.dispose();
-    gpt2.dispose();
-  }
 }
 
 /** `train <spec.json | link> [--save-adapter <dir>] [--verbose]`: one JSON line per event. */
@@ -193,23 +209,24 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
     },
     undefined,
     {
-      afterTraining: typeof saveDir === 'string'
-        ? async (runs, data, base) => {
-            for (const run of runs) {
-              const dir = runs.length === 1 ? saveDir : path.join(saveDir, run.methodName);
-              const files = await adapterToFiles(run.method, run.head, {
-                method: run.methodName,
-                options: run.methodSpec.options,
-                task: { id: data.info.id, kind: data.shape.kind, numLabels: data.shape.numLabels, seqLen: data.shape.seqLen, labels: data.labels },
-                baseModel: spec.model,
-              });
-              await mkdir(dir, { recursive: true });
-              await writeFile(path.join(dir, ADAPTER_CONFIG_FILE), files.config);
-              await writeFile(path.join(dir, ADAPTER_WEIGHTS_FILE), files.weights);
-              print({ type: 'adapter-saved', runId: run.runId, dir, bytes: files.weights.length, base: base.source });
-            }
-          }
-        : undefined,
+      afterTraining: async (runs, data, base) => {
+        // Image and text-to-text tasks: each run's answers on the first validation examples.
+        for (const event of await predictionEvents(runs, data, base)) print(event);
+        if (typeof saveDir !== 'string') return;
+        for (const run of runs) {
+          const dir = runs.length === 1 ? saveDir : path.join(saveDir, run.methodName);
+          const files = await adapterToFiles(run.method, run.head, {
+            method: run.methodName,
+            options: run.methodSpec.options,
+            task: { id: data.info.id, kind: data.shape.kind, numLabels: data.shape.numLabels, seqLen: data.shape.seqLen, labels: data.labels },
+            baseModel: spec.model,
+          });
+          await mkdir(dir, { recursive: true });
+          await writeFile(path.join(dir, ADAPTER_CONFIG_FILE), files.config);
+          await writeFile(path.join(dir, ADAPTER_WEIGHTS_FILE), files.weights);
+          print({ type: 'adapter-saved', runId: run.runId, dir, bytes: files.weights.length, base: base.source });
+        }
+      },
     },
   );
   print({ type: 'summary', runs: summaries });

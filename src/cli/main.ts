@@ -3,10 +3,12 @@
  *   npm run cli -- info <model>
  *   npm run cli -- params <model> --method lora --r 4 --targets q,v [--task spam]
  *   npm run cli -- params <model> --method dept --length 60 --budget 100 --seq-len 64  (--budget none --r 8: rank set directly)
- *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top 5]
+ *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--top 5]          (GPT-2)
+ *   npm run cli -- forward <model> [--adapter <dir>] (--image digit.png | --pixels values.json) [--top 5]   (ViT)
+ *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--max-new-tokens 16] [--no-prefix]   (T5)
  *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
  *   npm run cli -- sweep <preset> [--steps N] [--batch N] [--seed N] [--out file.json] [--dry-run]   (sweep --list)
- * <model> is a built-in id (tiny-gpt2), a folder or an http(s) URL in the Hugging Face layout.
+ * <model> is a built-in id (tiny-gpt2, tiny-vit, tiny-t5), a folder or an http(s) URL in the Hugging Face layout.
  * Results are JSON on stdout. On failure: one line on stderr and a non-zero exit code —
  * 2 for bad arguments, 1 for anything else (missing files, invalid specs, bad checkpoints).
  */

@@ -1,5 +1,6 @@
 import { ChartsPanel } from './charts/ChartsPanel';
 import { BackendBanner } from './panels/BackendBanner';
+import { ExamplesPanel } from './panels/ExamplesPanel';
 import { GuidedTour } from './panels/GuidedTour';
 import { Header } from './panels/Header';
 import { LinkNotices } from './panels/LinkNotices';
@@ -42,6 +43,7 @@ export function App() {
           <SweepResults />
           <ChartsPanel />
           <SummaryTable />
+          <ExamplesPanel />
           <RunExportPanel />
           <GuidedTour />
           <PromptAttentionMapPanel />

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { loadModelShape } from '../engine/experiment/base-model';
 import { loadTaskShape } from '../engine/experiment/task-data';
-import type { Gpt2Config } from '../engine/models/gpt2-config';
+import { fixedInputLength, type ModelConfig } from '../engine/models/families';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
 import { browserRunnerEnv } from '../worker/browser-env';
@@ -9,15 +9,17 @@ import { browserRunnerEnv } from '../worker/browser-env';
 /**
  * What the page needs to count parameters before training: the model's shape (config.json
  * only, no weights) and the task's kind and label count (the head's size). Each is fetched
- * once per id. The sequence length completes a TaskShape; it comes from the spec.
+ * once per id. The sequence length completes a TaskShape; it comes from the spec (text) or from
+ * the model (ViT's patch grid).
  */
 
-const assetBase = () => new URL(import.meta.env.BASE_URL, document.baseURI).href;
+export const assetBase = () => new URL(import.meta.env.BASE_URL, document.baseURI).href;
 
-type Loaded<T> = { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; error: string };
+export type Loaded<T> = { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; error: string };
 
-const modelCache = new Map<string, Promise<{ config: Gpt2Config; shape: ModelShape }>>();
-const taskCache = new Map<string, Promise<Omit<TaskShape, 'seqLen'>>>();
+type TaskShapeSansLength = Omit<TaskShape, 'seqLen'> & { fixedSeqLen: number | null };
+const modelCache = new Map<string, Promise<{ model: ModelConfig; shape: ModelShape }>>();
+const taskCache = new Map<string, Promise<TaskShapeSansLength>>();
 
 function modelShapeFor(model: string) {
   let promise = modelCache.get(model);
@@ -28,18 +30,26 @@ function modelShapeFor(model: string) {
   return promise;
 }
 
-/** The task's shape without the input length, which comes from the spec (see useTaskShape). */
-function taskShapeFor(taskId: string): Promise<Omit<TaskShape, 'seqLen'>> {
-  let promise = taskCache.get(taskId);
+/** Key of a task on a model: how the model poses it decides the kind (T5: text-to-text). */
+const taskKey = (model: string, taskId: string) => JSON.stringify([model, taskId]);
+
+/** The task's shape on a model, without the spec's input length (see useTaskShape). */
+function taskShapeFor(key: string): Promise<TaskShapeSansLength> {
+  let promise = taskCache.get(key);
   if (!promise) {
+    const [model, taskId] = JSON.parse(key) as [string, string];
     // The label count is in the dataset file; the worker's own fetch of it then hits the cache.
-    promise = loadTaskShape(taskId, browserRunnerEnv(assetBase()).readDataFile, 0).then(({ kind, numLabels }) => ({ kind, numLabels }));
-    taskCache.set(taskId, promise);
+    promise = modelShapeFor(model).then(async ({ model: config }) => {
+      const { kind, numLabels } = await loadTaskShape(taskId, browserRunnerEnv(assetBase()).readDataFile, 0, config);
+      return { kind, numLabels, fixedSeqLen: fixedInputLength(config) };
+    });
+    taskCache.set(key, promise);
   }
   return promise;
 }
 
-function useLoaded<T>(key: string, load: (key: string) => Promise<T>): Loaded<T> {
+/** A promise per key (cached by `load`) as render state; a new key starts as loading. */
+export function useLoaded<T>(key: string, load: (key: string) => Promise<T>): Loaded<T> {
   const [loaded, setLoaded] = useState<{ key: string; value: Loaded<T> }>({ key, value: { state: 'loading' } });
   useEffect(() => {
     let live = true;
@@ -54,11 +64,13 @@ function useLoaded<T>(key: string, load: (key: string) => Promise<T>): Loaded<T>
   return loaded.key === key ? loaded.value : { state: 'loading' };
 }
 
-export function useModelShape(model: string): Loaded<{ config: Gpt2Config; shape: ModelShape }> {
+export function useModelShape(model: string): Loaded<{ model: ModelConfig; shape: ModelShape }> {
   return useLoaded(model, modelShapeFor);
 }
 
-export function useTaskShape(taskId: string, seqLen: number): Loaded<TaskShape> {
-  const loaded = useLoaded(taskId, taskShapeFor);
-  return loaded.state === 'ready' ? { state: 'ready', value: { ...loaded.value, seqLen } } : loaded;
+export function useTaskShape(model: string, taskId: string, seqLen: number): Loaded<TaskShape> {
+  const loaded = useLoaded(taskKey(model, taskId), taskShapeFor);
+  if (loaded.state !== 'ready') return loaded;
+  const { kind, numLabels, fixedSeqLen } = loaded.value;
+  return { state: 'ready', value: { kind, numLabels, seqLen: fixedSeqLen ?? seqLen } };
 }

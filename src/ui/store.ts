@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
 import type { RunEvent, RunSummary } from '../engine/experiment/events';
+import type { Prediction } from '../engine/experiment/prediction-events';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { METHOD_NAMES } from '../engine/methods/registry';
 import type { MethodName, TrainableCount } from '../engine/methods/types';
@@ -40,6 +41,8 @@ export interface RunSeries {
   summary: RunSummary | null;
   /** NOLA runs, after training: the trained coefficients as the `nola.adapter` option (base64url). */
   nolaAdapter?: { text: string; bytes: number };
+  /** Image and text-to-text runs: predictions on the first validation examples (after training). */
+  predictions?: Prediction[];
   /** Runs read from an exported file: the machine they ran on (its adapter), shown in labels. */
   importedFrom?: string;
 }
@@ -196,6 +199,9 @@ export const useAppStore = create<AppState>()((set, get) => ({
         return;
       case 'prompt-map':
         set({ promptMaps: [...state.promptMaps, event] });
+        return;
+      case 'predictions':
+        set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, predictions: event.predictions })) });
         return;
       case 'nola-adapter':
         set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, nolaAdapter: { text: event.text, bytes: event.bytes } })) });

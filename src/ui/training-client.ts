@@ -82,6 +82,9 @@ export function startRun(spec: ExperimentSpec): Promise<RunOutcome> {
       for (const map of result.promptMaps ?? []) {
         if (!promptMaps.some((m) => m.runId === map.runId)) applyEvent(map);
       }
+      for (const predicted of result.predictions ?? []) {
+        if (!useAppStore.getState().runs.find((r) => r.runId === predicted.runId)?.predictions) applyEvent(predicted);
+      }
       for (const adapter of result.nolaAdapters ?? []) {
         if (!useAppStore.getState().runs.find((r) => r.runId === adapter.runId)?.nolaAdapter) applyEvent(adapter);
       }

@@ -14,6 +14,8 @@ export interface RunOutcome {
   promptMaps?: Array<Extract<RunEvent, { type: 'prompt-map' }>>;
   /** NOLA runs' trained adapters (link text), for the same reason. */
   nolaAdapters?: Array<Extract<RunEvent, { type: 'nola-adapter' }>>;
+  /** Image and text-to-text runs' predictions on the first validation examples, likewise. */
+  predictions?: Array<Extract<RunEvent, { type: 'predictions' }>>;
 }
 
 export interface TrainingWorkerApi {

@@ -7,6 +7,7 @@ import { runExperiment } from '../engine/experiment/runner';
 import type { NolaConfig } from '../engine/methods/nola';
 import { fromBase64Url, nolaAdapterText } from '../engine/methods/nola-adapter-codec';
 import { promptMapEvents } from '../engine/experiment/prompt-map-events';
+import { predictionEvents } from '../engine/experiment/prediction-events';
 import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { browserRunnerEnv } from './browser-env';
 import type { RunOutcome, TrainingWorkerApi } from './protocol';
@@ -67,18 +68,28 @@ const api: TrainingWorkerApi = {
       }
       const promptMaps: NonNullable<RunOutcome['promptMaps']> = [];
       const nolaAdapters: NonNullable<RunOutcome['nolaAdapters']> = [];
+      const predictions: NonNullable<RunOutcome['predictions']> = [];
       const summaries = await runExperiment(checked, env, emit, ownControl, {
         preloaded: cached.checkpoint,
         // Deep prompt and APT runs: where each token draws from the prompts (APT's Fig. 3). A view
         // only: if it fails, the run's results still stand.
         afterTraining: async (runs, data, base) => {
           try {
-            for (const event of await promptMapEvents(runs, data, base.tokenizer)) {
+            for (const event of base.tokenizer ? await promptMapEvents(runs, data, base.tokenizer) : []) {
               if (event.type === 'prompt-map') promptMaps.push(event);
               emit(event);
             }
           } catch (error) {
             console.warn('prompt attention map failed:', error);
+          }
+          // Image and text-to-text runs: what each predicts for the first validation examples.
+          try {
+            for (const event of await predictionEvents(runs, data, base)) {
+              if (event.type === 'predictions') predictions.push(event);
+              emit(event);
+            }
+          } catch (error) {
+            console.warn('predictions failed:', error);
           }
           // NOLA on language modelling (no trained head): the adapter is small enough for the link.
           for (const run of runs.filter((r) => r.methodName === 'nola' && r.trainable.head === 0)) {
@@ -93,7 +104,7 @@ const api: TrainingWorkerApi = {
           }
         },
       });
-      return { summaries, error: null, promptMaps, nolaAdapters };
+      return { summaries, error: null, promptMaps, nolaAdapters, predictions };
     } catch (error) {
       emit({ type: 'error', message: messageOf(error) });
       return { summaries: [], error: messageOf(error) };

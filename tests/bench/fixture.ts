@@ -35,3 +35,33 @@ export function sampleResults(): BenchResults {
     wallMs: 312_000,
   };
 }
+
+/** Results of the multi-model suite: per-row tasks and each model's sizes (made-up numbers). */
+export function multiModelResults(): BenchResults {
+  const base = sampleResults();
+  const s = (median: number) => ({ median, min: median * 0.9, max: median * 1.2 });
+  const row = (model: string, task: string, method: string, label: string, stepMs: number, tokensPerSec: number) => ({
+    ...base.rows[0],
+    model,
+    task,
+    method,
+    label,
+    stepMs: s(stepMs),
+    tokensPerSec: s(tokensPerSec),
+  });
+  return {
+    ...base,
+    config: {
+      ...base.config,
+      models: [
+        { model: 'tiny-gpt2', family: 'gpt2', task: 'spam', steps: 7, warmupSteps: 2, batchSize: 4, inputLength: 32, evalBatches: 2 },
+        { model: 'tiny-vit', family: 'vit', task: 'mnist-5shot', steps: 7, warmupSteps: 2, batchSize: 8, inputLength: 16, evalBatches: 1 },
+      ],
+    },
+    rows: [
+      row('tiny-gpt2', 'spam', 'prompt', 'PT l=20', 812, 158),
+      row('tiny-gpt2', 'spam', 'lora', 'LoRA r=8', 900, 142),
+      row('tiny-vit', 'mnist-5shot', 'lora', 'LoRA r=8', 120, 1066.6),
+    ],
+  };
+}

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  benchHeader,
   benchMarkdown,
   benchMarkdownTables,
+  benchThroughputMatrix,
   parseBenchResults,
   readmeBenchBlock,
   README_BENCH_END,
   README_BENCH_START,
   replaceReadmeBenchBlock,
 } from '../../src/engine/bench/results';
-import { sampleResults } from './fixture';
+import { multiModelResults, sampleResults } from './fixture';
 
 describe('bench results schema', () => {
   it('accepts a complete results object and returns the same data', () => {
@@ -31,6 +33,26 @@ describe('bench results schema', () => {
     expect(() => parseBenchResults({ ...sampleResults(), date: 'yesterday' })).toThrow(/field "date"/);
   });
 
+  it('accepts per-row tasks and per-model sizes, and still accepts results written before them', () => {
+    const multi = multiModelResults();
+    expect(parseBenchResults(JSON.parse(JSON.stringify(multi)))).toEqual(multi);
+    // sampleResults has neither (the single-model suite's results): still valid.
+    expect(sampleResults().rows[0].task).toBeUndefined();
+    expect(sampleResults().config.models).toBeUndefined();
+  });
+
+  it('names bad per-model fields', () => {
+    const bad = multiModelResults();
+    bad.config.models![1].batchSize = 0;
+    expect(() => parseBenchResults(bad)).toThrow(/field "config\.models\.1\.batchSize"/);
+    const extra = multiModelResults() as unknown as { config: { models: Array<Record<string, unknown>> } };
+    extra.config.models[0].colour = 'red';
+    expect(() => parseBenchResults(extra)).toThrow(/config\.models\.0/);
+    const task = multiModelResults();
+    task.rows[0].task = '';
+    expect(() => parseBenchResults(task)).toThrow(/field "rows\.0\.task"/);
+  });
+
   it('refuses non-finite numbers and accuracies outside [0, 1]', () => {
     const r = sampleResults();
     r.rows[0].finalAccuracy = 1.5;
@@ -48,7 +70,7 @@ describe('Markdown rendering', () => {
     const lines = md.split('\n');
     const rowLines = lines.filter((l) => l.startsWith('| tiny-gpt2 |'));
     expect(rowLines).toHaveLength(results.rows.length);
-    expect(rowLines[0]).toContain('| PT l=20 | 2,816 | 812 (802–824) |');
+    expect(rowLines[0]).toContain('| tiny-gpt2 | spam | PT l=20 | 2,816 | 812 (802–824) |'); // no row task: config.task
     expect(rowLines[0]).toContain('| 3.81 |'); // 4,000,000 bytes in MiB
     expect(rowLines[0]).toContain('| 62.5% |');
     expect(rowLines[2]).toContain('| – |'); // no peak measured
@@ -66,6 +88,21 @@ describe('Markdown rendering', () => {
   it('puts machine, backend and adapter in the header', () => {
     const md = benchMarkdown(sampleResults());
     expect(md.split('\n')[0]).toMatch(/machine: Test CPU × 2.*backend webgpu \(adapter: google swiftshader\)/);
+    expect(md.split('\n')[0]).toContain('tiny-gpt2 on spam: batch 4 × 32 tokens, 7 steps (2 warm-up), validation on 2 batches');
+  });
+
+  it('names each model’s task and sizes (patches for ViT) and each row’s task', () => {
+    const results = multiModelResults();
+    expect(benchHeader(results)).toContain('tiny-gpt2 on spam: batch 4 × 32 tokens, 7 steps (2 warm-up), validation on 2 batches; tiny-vit on mnist-5shot: batch 8 × 16 patches, 7 steps (2 warm-up), validation on 1 batch');
+    expect(benchMarkdownTables(results)).toContain('| tiny-vit | mnist-5shot | LoRA r=8 |');
+  });
+
+  it('renders throughput per model per method: tokens/s (step ms), – where a method did not run', () => {
+    const matrix = benchThroughputMatrix(multiModelResults()).split('\n');
+    expect(matrix[0]).toBe('| method | tiny-gpt2 (spam): tokens/s (step ms) | tiny-vit (mnist-5shot): tokens/s (step ms) |');
+    expect(matrix).toContain('| prompt | 158 (812) | – |');
+    expect(matrix).toContain('| lora | 142 (900) | 1,067 (120) |');
+    expect(benchMarkdown(multiModelResults())).toContain('Throughput per model per method');
   });
 });
 
@@ -80,6 +117,14 @@ describe('README block', () => {
     expect(out).toContain('**Test CPU × 2 (linux x64, 8 GiB)**');
     expect(out).toContain('adapter **google swiftshader**');
     expect(out).toContain('| DePT / PT | time |');
+  });
+
+  it('adds the throughput matrix when more than one model ran', () => {
+    expect(readmeBenchBlock(sampleResults())).not.toContain('Throughput per model per method');
+    const block = readmeBenchBlock(multiModelResults());
+    expect(block).toContain('Throughput per model per method');
+    expect(block).toContain('| lora | 142 (900) | 1,067 (120) |');
+    expect(block.endsWith(README_BENCH_END)).toBe(true);
   });
 
   it('is idempotent: regenerating from the same results gives the same README', () => {

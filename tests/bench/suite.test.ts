@@ -1,8 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend, nodeRunnerEnv } from '../../src/cli/node-env';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { initNodeBackend, modelSource, nodeRunnerEnv, PUBLIC_DIR } from '../../src/cli/node-env';
 import { parseBenchResults, type BenchResults } from '../../src/engine/bench/results';
-import { runBenchSuite, SUITE_CONFIGS, suiteMethods, type KernelProbes } from '../../src/engine/bench/suite';
+import { resolvedModelSizes, runBenchSuite, SUITE_CONFIGS, suiteMethods, type KernelProbes, type SuiteConfig } from '../../src/engine/bench/suite';
 import { METHOD_NAMES } from '../../src/engine/methods/registry';
+import { sourceFor } from '../../src/engine/io/node-source';
+import { writeSafetensors } from '../../src/engine/io/safetensors';
+import { gpt2WeightShapes, parseGpt2Config } from '../../src/engine/models/gpt2-config';
+import { createRng } from '../../src/engine/data/rng';
+
+const modelConfig = (id: string) => JSON.parse(readFileSync(path.join(PUBLIC_DIR, 'models', id, 'config.json'), 'utf8')) as Record<string, number>;
 
 describe('suite definition', () => {
   it('has every registered method exactly once, DePT on the same parameter budget as PT', () => {
@@ -16,8 +25,31 @@ describe('suite definition', () => {
     expect(apt.options.length).toBe(deep.options.length);
   });
 
-  it('times at least one A/B pair in every mode (the first and the last step are not timed)', () => {
-    for (const config of Object.values(SUITE_CONFIGS)) expect(config.steps - config.warmupSteps - 1).toBeGreaterThanOrEqual(1);
+  it('times at least one A/B pair of every model in every mode (warm-up and the last step are not timed)', () => {
+    for (const config of Object.values(SUITE_CONFIGS)) {
+      for (const m of config.models) {
+        const sizes = resolvedModelSizes(config, m);
+        expect(sizes.steps - sizes.warmupSteps - 1, m.model).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+
+  it('runs tiny-gpt2 alone in ci (the e2e suite), and one model of each family on its task in quick and full', () => {
+    expect(SUITE_CONFIGS.ci.models.map((m) => m.model)).toEqual(['tiny-gpt2']);
+    for (const mode of ['quick', 'full'] as const) {
+      expect(SUITE_CONFIGS[mode].models.map((m) => [m.model, m.task])).toEqual([
+        ['tiny-gpt2', 'spam'],
+        ['tiny-vit', 'mnist-5shot'],
+        ['tiny-t5', 'spam'],
+      ]);
+    }
+  });
+
+  it('starts prompts at random on a model without a vocabulary (ViT), from the vocabulary otherwise', () => {
+    const onVit = suiteMethods({ vocabSize: 0 });
+    expect(onVit.find((m) => m.name === 'prompt')!.options.init).toBe('random');
+    expect(onVit.find((m) => m.name === 'dept')!.options.init).toBe('random');
+    expect(suiteMethods({ vocabSize: 2048 }).find((m) => m.name === 'prompt')!.options.init).toBeUndefined();
   });
 });
 
@@ -86,4 +118,104 @@ describe('the suite on wasm (Node), tiny sizes', () => {
     expect(ratio('nola/lora:stored')).toBeCloseTo(row('nola').storedBytes / row('lora').storedBytes, 12);
     expect(ratio('dept/prompt:memory')).toBeCloseTo(row('dept').peakGpuBytes! / row('prompt').peakGpuBytes!, 12);
   });
+});
+
+describe('the suite on ViT and T5 (wasm, tiny sizes)', () => {
+  let results: BenchResults;
+  const config: SuiteConfig = {
+    ...SUITE_CONFIGS.quick,
+    models: [
+      { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 2 },
+      { model: 'tiny-t5', task: 'spam', batchSize: 1, seqLen: 8 },
+    ],
+    steps: 3,
+    warmupSteps: 1,
+    evalBatches: 1,
+  };
+
+  beforeAll(async () => {
+    await initNodeBackend();
+    results = await runBenchSuite({ mode: 'quick', env: nodeRunnerEnv, environment: { machine: 'test', browser: 'node', backend: 'wasm', adapter: 'wasm' }, config });
+  }, 600_000);
+
+  it('gives every model a row per method on its own task (or a reason why not), with per-model sizes', () => {
+    expect(parseBenchResults(JSON.parse(JSON.stringify(results)))).toEqual(results);
+    for (const { model, task } of config.models) {
+      for (const method of METHOD_NAMES) {
+        const row = results.rows.find((r) => r.model === model && r.method === method);
+        const skipped = results.skipped.find((s) => s.id === `${model}:${method}`);
+        expect(Boolean(row) !== Boolean(skipped), `${model} ${method}: exactly one of a row or a skip`).toBe(true);
+        if (skipped) expect(skipped.reason.length).toBeGreaterThan(0);
+        if (row) {
+          expect(row.task).toBe(task);
+          expect(row.finalAccuracy).not.toBeNull();
+          expect(row.peakGpuBytes).toBeGreaterThan(0);
+          expect(row.stepMs.median).toBeGreaterThan(0);
+        }
+      }
+    }
+    const vit = modelConfig('tiny-vit');
+    const patches = (vit.image_size / vit.patch_size) ** 2;
+    expect(results.config.models).toEqual([
+      { model: 'tiny-vit', family: 'vit', task: 'mnist-5shot', steps: 3, warmupSteps: 1, batchSize: 2, inputLength: patches, evalBatches: 1 },
+      { model: 'tiny-t5', family: 't5', task: 'spam', steps: 3, warmupSteps: 1, batchSize: 1, inputLength: 8, evalBatches: 1 },
+    ]);
+    // The top-level sizes are the first model's (where the paired ratios come from).
+    expect(results.config.task).toBe('mnist-5shot');
+    expect(results.config.seqLen).toBe(patches);
+    expect(new Set(results.ratios.map((r) => r.id)).size).toBe(results.ratios.length);
+  });
+
+  it('counts LoRA r=8 on q, v by the formula: every attention of the model (T5: self and cross in the decoder)', () => {
+    const vit = modelConfig('tiny-vit');
+    const t5 = modelConfig('tiny-t5');
+    const row = (model: string) => results.rows.find((r) => r.model === model && r.method === 'lora')!;
+    expect(row('tiny-vit').methodParams).toBe(vit.num_hidden_layers * 2 * 8 * (vit.hidden_size + vit.hidden_size));
+    // A fresh 10-digit classifier on the CLS row: weight and bias.
+    expect(row('tiny-vit').trainableParams - row('tiny-vit').methodParams).toBe(10 * vit.hidden_size + 10);
+    const inner = t5.num_heads * t5.d_kv;
+    expect(row('tiny-t5').methodParams).toBe((t5.num_layers + 2 * t5.num_decoder_layers) * 2 * 8 * (t5.d_model + inner));
+    // Text-to-text needs no new head: the labels are words of the vocabulary.
+    expect(row('tiny-t5').trainableParams).toBe(row('tiny-t5').methodParams);
+  });
+
+  it('counts ViT tokens as patches: tokens per step = batch × patches', () => {
+    const vit = modelConfig('tiny-vit');
+    const patches = (vit.image_size / vit.patch_size) ** 2;
+    const row = results.rows.find((r) => r.model === 'tiny-vit' && r.method === 'lora')!;
+    // One timed step (step 2 of 3): its tokens/s and ms describe the same step.
+    expect(row.stepMs.min).toBe(row.stepMs.max);
+    expect((row.tokensPerSec.median * row.stepMs.median) / 1000).toBeCloseTo(2 * patches, 0);
+  });
+});
+
+describe('a method that cannot be set up on a model', () => {
+  it('is reported as skipped with the reason, and the other methods are still measured', async () => {
+    // A GPT-2 with 24 positions: PT's 20 prompt tokens + 8 input tokens do not fit, DePT's 10 do.
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-small-context-'));
+    const config = { model_type: 'gpt2', vocab_size: modelConfig('tiny-gpt2').vocab_size, n_positions: 24, n_embd: 32, n_layer: 1, n_head: 2 };
+    const rng = createRng(3);
+    const tensors = [...gpt2WeightShapes(parseGpt2Config(config))].map(([name, shape]) => ({
+      name,
+      dtype: 'F32' as const,
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * 0.02),
+    }));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(tensors));
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(PUBLIC_DIR, 'models', 'tiny-gpt2', file), path.join(dir, file));
+    await initNodeBackend();
+    const env = { ...nodeRunnerEnv, modelSource: (m: string) => (m === 'small-context' ? sourceFor(dir) : modelSource(m)) };
+    const results = await runBenchSuite({
+      mode: 'ci',
+      env,
+      environment: { machine: 'test', browser: 'node', backend: 'wasm', adapter: 'wasm' },
+      config: { ...SUITE_CONFIGS.ci, models: [{ model: 'small-context', task: 'spam' }], steps: 3, batchSize: 1, seqLen: 8 },
+    });
+    const prompt = results.skipped.find((s) => s.id === 'small-context:prompt');
+    expect(prompt?.reason).toMatch(/exceeds the model's context of 24/);
+    expect(results.rows.map((r) => r.method)).not.toContain('prompt');
+    expect(results.rows.map((r) => r.method)).toEqual(expect.arrayContaining(['lora', 'dept', 'full']));
+    for (const row of results.rows) expect(results.skipped.map((s) => s.id)).not.toContain(`small-context:${row.method}`);
+  }, 300_000);
 });

@@ -28,10 +28,13 @@ function groupsOf(ds: Dataset, split: (typeof SPLIT_NAMES)[number]): Set<string>
   return new Set(ds.splits[split].map((it) => it.group ?? ''));
 }
 
+/** Text datasets (the image dataset has its own format and tests: tests/data/images.test.ts). */
+const TEXT_TASKS = TASKS.filter((t) => t.kind !== 'image-classify');
+
 describe('public/data', () => {
   const table = readmeTable();
 
-  it.each(TASKS.map((t) => [t.id, t.datasetFile, t.kind] as const))('%s (%s) parses and matches the README', (id, file, kind) => {
+  it.each(TEXT_TASKS.map((t) => [t.id, t.datasetFile, t.kind] as const))('%s (%s) parses and matches the README', (id, file, kind) => {
     const ds = load(file, id);
     expect(ds.id).toBe(id);
     expect(ds.kind).toBe(kind);
@@ -48,7 +51,7 @@ describe('public/data', () => {
     }
   });
 
-  it.each(TASKS.map((t) => [t.id, t.datasetFile] as const))('%s: no text or group in two splits', (id, file) => {
+  it.each(TEXT_TASKS.map((t) => [t.id, t.datasetFile] as const))('%s: no text or group in two splits', (id, file) => {
     const ds = load(file, id);
     const textSplit = new Map<string, string>();
     const groupSplit = new Map<string, string>();
@@ -94,7 +97,9 @@ describe('public/data', () => {
   });
 
   it('stays small enough to ship with the app', () => {
-    const total = TASKS.reduce((n, t) => n + statSync(join(DIR, t.datasetFile)).size, 0);
-    expect(total).toBeLessThan(4 * 1024 * 1024);
+    // Each file once (two MNIST tasks read mnist.json); the app fetches only its task's file.
+    const files = new Set<string>(TASKS.map((t) => t.datasetFile));
+    const total = [...files].reduce((n, file) => n + statSync(join(DIR, file)).size, 0);
+    expect(total).toBeLessThan(5 * 1024 * 1024);
   });
 });

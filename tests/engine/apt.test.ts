@@ -258,7 +258,7 @@ describe('APT aggregation op (the plain-tfjs twin; the WGSL kernel is checked ag
 // ------------------------------------------------------------------------------------------
 
 describe('APT gradients vs central finite differences on the tiny model', () => {
-  function batchFor(kind: 'lm' | 'classify'): BatchTensors {
+  function batchFor(kind: TaskShape['kind']): BatchTensors {
     return {
       inputIds: tf.tensor2d([[3, 17, 3, 0, 28, 3, 9, 1], [7, 21, 4, 13, 2, 2, 2, 2]], undefined, 'int32'),
       attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0, 0]], undefined, 'int32'),
@@ -277,7 +277,7 @@ describe('APT gradients vs central finite differences on the tiny model', () => 
       const b = batchFor(task.kind);
       try {
         randomiseApt(attached, model, c, 30);
-        const lossTensor = () => head.loss(model.forward(b.inputIds, b.attentionMask, { hooks: attached.hooks }), b, 0);
+        const lossTensor = () => head.loss(b, attached.hooks);
         const lossValue = () => tf.tidy(lossTensor).dataSync()[0];
         for (const l of [0, 1]) {
           const v = layerVars(attached, l);
@@ -448,7 +448,7 @@ describe('training', () => {
         if (e.type === 'eval') evals.set(e.runId, [...(evals.get(e.runId) ?? []), e.loss]);
       },
       undefined,
-      { afterTraining: async (runs, data, base) => void maps.push(...(await promptMapEvents(runs, data, base.tokenizer, 12))) },
+      { afterTraining: async (runs, data, base) => void maps.push(...(await promptMapEvents(runs, data, base.tokenizer!, 12))) },
     );
     // The app's prompt map events (sent by the worker after training): one per run, same example.
     expect(maps.map((m) => (m.type === 'prompt-map' ? [m.runId, m.map.kind, m.map.layers, m.map.tokens, m.tokens.length] : null))).toEqual([

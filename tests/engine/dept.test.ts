@@ -264,7 +264,7 @@ describe('DePT trains P_s and (A, B) with their own learning rates', () => {
     const head = createTaskHead(model, LM, { trainsLmHead: false, rng: createRng(9) });
     const t = batchToTensors(batch);
     try {
-      const { value, grads } = tf.variableGrads(() => head.loss(model.forward(t.inputIds, t.attentionMask, { hooks: attached.hooks }), t, attached.hooks.prefixLength ?? 0), vars);
+      const { value, grads } = tf.variableGrads(() => head.loss(t, attached.hooks), vars);
       const out = vars.map((v) => Float32Array.from(grads[v.name].dataSync()));
       tf.dispose([value, grads]);
       return out;
@@ -368,7 +368,7 @@ describe('DePT gradients vs central finite differences', () => {
   const EPS = 1e-2;
   const REL = 2e-2;
 
-  function batchFor(kind: 'lm' | 'classify'): BatchTensors {
+  function batchFor(kind: TaskShape['kind']): BatchTensors {
     return {
       inputIds: tf.tensor2d([[3, 17, 3, 0, 28, 3, 9, 1], [7, 21, 4, 13, 2, 2, 2, 2]], undefined, 'int32'),
       attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0, 0]], undefined, 'int32'),
@@ -383,7 +383,7 @@ describe('DePT gradients vs central finite differences', () => {
     const head = createTaskHead(model, task, { trainsLmHead: false, rng: createRng(11) });
     const b = batchFor(task.kind);
     const prefix = attached.hooks.prefixLength ?? 0;
-    const lossTensor = () => head.loss(model.forward(b.inputIds, b.attentionMask, { hooks: attached.hooks }), b, prefix);
+    const lossTensor = () => head.loss(b, attached.hooks);
     const lossValue = () => tf.tidy(lossTensor).dataSync()[0];
     try {
       const grad = autodiffGradient(lossTensor, target);
@@ -463,7 +463,7 @@ describe('DePT adapters', () => {
       const targetHead = createTaskHead(model, CLS3, { trainsLmHead: false, rng: createRng(4) });
       const b: BatchTensors = { inputIds: tf.tensor2d(IDS, undefined, 'int32'), attentionMask: tf.tensor2d([IDS[0].map(() => 1), IDS[1].map((_, t) => (t < 6 ? 1 : 0))], undefined, 'int32'), labels: null, realTokens: 14, lmTargets: 12 };
       const last = (method: AttachedMethod, head: typeof sourceHead) =>
-        tf.tidy(() => head.lastLogits(model.forward(b.inputIds, b.attentionMask, { hooks: method.hooks }), b, method.hooks.prefixLength ?? 0)).dataSync();
+        tf.tidy(() => head.logits!(b, method.hooks)).dataSync();
       try {
         setValues(parts(source).b!, randomArray(parts(source).b!.size, 0.5, 41));
         const files = await adapterToFiles(source, sourceHead, { method: 'dept', options: c as unknown as Record<string, unknown>, task: { id: 'spam', kind: 'classify', numLabels: 3, seqLen: 8, labels: ['a', 'b', 'c'] }, baseModel: 'tiny' });

@@ -119,7 +119,7 @@ describe('LoRA', () => {
         expect([...vars.keys()].sort()).toEqual([`h.0.attn.c_attn.${role}/A`, `h.0.attn.c_attn.${role}/B`, `h.1.attn.c_attn.${role}/A`, `h.1.attn.c_attn.${role}/B`]);
 
         // Unmerged: the hook's output of c_attn differs from the base only in the role's columns.
-        const site = model.linearSites(1).find((s) => s.name === 'h.1.attn.c_attn')!;
+        const site = model.linearSites().find((s) => s.name === 'h.1.attn.c_attn')!;
         const x = tf.tensor2d(randomArray(5 * d, 1, 7), [5, d]);
         const base = (input: tf.Tensor2D) => affine(input, site.weight as tf.Tensor2D, site.bias as tf.Tensor1D);
         const hooked = tf.tidy(() => attached.hooks.linear!(site, x, base, NO_DROPOUT)).dataSync();
@@ -333,7 +333,7 @@ describe('gradients vs central finite differences', () => {
   const EPS = 1e-2;
   const REL = 2e-2;
 
-  function batch(kind: 'lm' | 'classify'): BatchTensors {
+  function batch(kind: TaskShape['kind']): BatchTensors {
     return {
       // Token 3 occurs three times: its embedding's gradient is a sum (scatter-add) of three rows.
       inputIds: tf.tensor2d([[3, 17, 3, 0, 28, 3], [7, 21, 4, 13, 2, 2]], undefined, 'int32'),
@@ -362,7 +362,7 @@ describe('gradients vs central finite differences', () => {
     const target = typeof variable === 'function' ? variable(head) : variable;
     const b = batch(task.kind);
     const prefix = attached.hooks.prefixLength ?? 0;
-    const lossTensor = () => head.loss(model.forward(b.inputIds, b.attentionMask, { hooks: attached.hooks }), b, prefix);
+    const lossTensor = () => head.loss(b, attached.hooks);
     const lossValue = () => tf.tidy(lossTensor).dataSync()[0];
     try {
       expect(target.trainable).toBe(true);
@@ -562,7 +562,7 @@ describe('adapter save / load', () => {
       for (const task of [CLS3, LM]) {
         const source = createTaskHead(model, task, { trainsLmHead: true, rng: createRng(1) });
         const target = createTaskHead(model, task, { trainsLmHead: true, rng: createRng(2) });
-        const last = (head: typeof source) => tf.tidy(() => head.lastLogits(model.forward(b.inputIds, b.attentionMask), b, 0)).dataSync();
+        const last = (head: typeof source) => tf.tidy(() => head.logits!(b, {})).dataSync();
         try {
           setValues(source.variables[0], randomArray(source.variables[0].size, 0.5, 500));
           expect(maxAbsDiff(last(target), last(source))).toBeGreaterThan(1e-3);

@@ -11,7 +11,7 @@ import type { BaseCheckpoint } from '../../src/engine/experiment/base-model';
 import { nodeRunnerEnv } from '../../src/cli/node-env';
 import { nolaMethod, type NolaConfig } from '../../src/engine/methods/nola';
 import { decodeNolaAdapter, encodeNolaAdapter, fromBase64Url, nolaAdapterText, toBase64Url } from '../../src/engine/methods/nola-adapter-codec';
-import { parseGpt2Config } from '../../src/engine/models/gpt2-config';
+import { parseGpt2Config, type Gpt2Config } from '../../src/engine/models/gpt2-config';
 import { fakeQuantizeHost } from '../../src/engine/kernels/nola-quant';
 import type { AttachedMethod } from '../../src/engine/methods/types';
 import { logitsOf, maxAbsDiff, setValues, valuesOf } from './tiny';
@@ -84,7 +84,7 @@ describe('a trained NOLA adapter inside a share link', () => {
     // Attach from the link's options to a fresh copy of tiny-gpt2: the coefficients are the
     // trained ones, quantized (QAT at 4 bits: the forward saw exactly these).
     const checkpoint = base as unknown as BaseCheckpoint;
-    const model = Gpt2Model.fromWeights(checkpoint.config, checkpoint.weights);
+    const model = Gpt2Model.fromWeights((checkpoint.model as { config: Gpt2Config }).config, checkpoint.weights);
     const fromLink = nolaMethod.attach(model, TASK, opened.spec.methods[0].options as unknown as NolaConfig, createRng(1));
     const reference = nolaMethod.attach(model, TASK, { ...(opened.spec.methods[0].options as unknown as NolaConfig), adapter: '' }, createRng(2));
     try {

@@ -72,10 +72,8 @@ describe('classification head', () => {
       const labels = [2, 0, 1];
       const b = batchTensors(labels);
       try {
-        const hidden = model.forward(b.inputIds, b.attentionMask, { hooks });
-        const got = tf.tidy(() => head.lastLogits(hidden, b, prefix)).dataSync();
-        const loss = tf.tidy(() => head.loss(hidden, b, prefix)).dataSync()[0];
-        hidden.dispose();
+        const got = tf.tidy(() => head.logits!(b, hooks)).dataSync();
+        const loss = tf.tidy(() => head.loss(b, hooks)).dataSync()[0];
         const score = valuesOf(head.variables[0]); // [3, d]
         const d = model.config.nEmbd;
         const expected: number[] = [];
@@ -118,12 +116,10 @@ describe('language-modelling head', () => {
         const W = valuesOf(trainsLmHead ? head.variables[0] : model.variable('wte.weight'));
         const d = model.config.nEmbd;
         const V = model.config.vocabSize;
-        const hidden = model.forward(b.inputIds, b.attentionMask);
-        const loss = tf.tidy(() => head.loss(hidden, b, 0)).dataSync()[0];
-        const evaluation = head.evaluate(hidden, b, 0);
+        const loss = tf.tidy(() => head.loss(b, {})).dataSync()[0];
+        const evaluation = head.evaluate(b, {});
         const lossSum = evaluation.lossSum.dataSync()[0];
         evaluation.lossSum.dispose();
-        hidden.dispose();
         let sum = 0;
         let count = 0;
         IDS.forEach((row, r) => {

@@ -50,5 +50,5 @@ export async function randomGpt2Checkpoint(size: RandomGpt2Size, tokenizerSource
     weights.set(name, { dtype: 'F32', shape, data });
   }
   const source = `random GPT-2 d=${size.hidden} L=${size.layers} heads=${size.heads} positions=${size.positions}`;
-  return { source, config, shape: gpt2ModelShape(config), weights, tokenizer };
+  return { source, model: { family: 'gpt2', config }, shape: gpt2ModelShape(config), weights, tokenizer, imageProcessor: null };
 }

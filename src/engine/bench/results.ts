@@ -18,6 +18,8 @@ const statSchema = z.object({ median: finite, min: finite, max: finite }).strict
 const rowSchema = z
   .object({
     model: z.string().min(1).max(200),
+    /** The task the row trained on (results before the multi-model suite have none: config.task). */
+    task: z.string().min(1).max(64).optional(),
     method: z.string().min(1).max(40),
     /** The method with its options, e.g. "DePT m=10 (PT budget 20)". */
     label: z.string().min(1).max(200),
@@ -35,6 +37,21 @@ const rowSchema = z
     /** Validation after the fixed training budget: accuracy for classification, else null. */
     finalLoss: finite.nullable(),
     finalAccuracy: z.number().min(0).max(1).nullable(),
+  })
+  .strict();
+
+/** One model's setting in the suite: each family runs its own task and sizes. */
+const modelConfigSchema = z
+  .object({
+    model: z.string().min(1).max(200),
+    family: z.string().min(1).max(16),
+    task: z.string().min(1).max(64),
+    steps: z.number().int().min(1),
+    warmupSteps: count,
+    batchSize: z.number().int().min(1),
+    /** Input positions per example: text tokens (GPT-2, T5's encoder) or image patches (ViT). */
+    inputLength: z.number().int().min(1),
+    evalBatches: z.number().int().min(1),
   })
   .strict();
 
@@ -78,6 +95,8 @@ export const benchResultsSchema = z
         seqLen: z.number().int().min(1),
         evalBatches: z.number().int().min(1),
         kernelIterations: z.number().int().min(1),
+        /** Every model's setting (the fields above are the first model's, where the ratios come from). */
+        models: z.array(modelConfigSchema).min(1).max(10).optional(),
       })
       .strict(),
     rows: z.array(rowSchema).min(1).max(200),
@@ -90,6 +109,7 @@ export const benchResultsSchema = z
 
 export type BenchStat = z.infer<typeof statSchema>;
 export type BenchRow = z.infer<typeof rowSchema>;
+export type BenchModelConfig = z.infer<typeof modelConfigSchema>;
 export type BenchRatio = z.infer<typeof ratioSchema>;
 export type BenchResults = z.infer<typeof benchResultsSchema>;
 
@@ -123,12 +143,12 @@ function ratioValue(r: BenchRatio): string {
 /** The per-method table and the ratio table, Markdown. */
 export function benchMarkdownTables(results: BenchResults): string {
   const lines = [
-    '| model | method | trainable params | step ms, median (min–max) | tokens/s, median (min–max) | peak GPU MiB | stored bytes | final val. loss | final val. accuracy |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | task | method | trainable params | step ms, median (min–max) | tokens/s, median (min–max) | peak GPU MiB | stored bytes | final val. loss | final val. accuracy |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of results.rows) {
     lines.push(
-      `| ${row.model} | ${row.label} | ${int(row.trainableParams)} | ${fmtStat(row.stepMs, 0)} | ${fmtStat(row.tokensPerSec, 0)} | ${mib(row.peakGpuBytes)} | ${int(row.storedBytes)} | ${row.finalLoss === null ? '–' : row.finalLoss.toFixed(3)} | ${row.finalAccuracy === null ? '–' : `${(row.finalAccuracy * 100).toFixed(1)}%`} |`,
+      `| ${row.model} | ${row.task ?? results.config.task} | ${row.label} | ${int(row.trainableParams)} | ${fmtStat(row.stepMs, 0)} | ${fmtStat(row.tokensPerSec, 0)} | ${mib(row.peakGpuBytes)} | ${int(row.storedBytes)} | ${row.finalLoss === null ? '–' : row.finalLoss.toFixed(3)} | ${row.finalAccuracy === null ? '–' : `${(row.finalAccuracy * 100).toFixed(1)}%`} |`,
     );
   }
   lines.push('', '| ratio | quantity | A | B | A / B, median (min–max) | pairs | how |', '|---|---|---|---|---:|---:|---|');
@@ -137,17 +157,51 @@ export function benchMarkdownTables(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/**
+ * Throughput per model per method: one line per method, one column per model, each cell the
+ * median tokens/s (median step ms) — "–" where the method did not run on that model.
+ */
+export function benchThroughputMatrix(results: BenchResults): string {
+  const models = [...new Set(results.rows.map((r) => r.model))];
+  const methods = [...new Set(results.rows.map((r) => r.method))];
+  const task = (model: string) => results.rows.find((r) => r.model === model)?.task ?? results.config.task;
+  const lines = [
+    `| method | ${models.map((m) => `${m} (${task(m)}): tokens/s (step ms)`).join(' | ')} |`,
+    `|---|${models.map(() => '---:').join('|')}|`,
+  ];
+  for (const method of methods) {
+    const cells = models.map((model) => {
+      const row = results.rows.find((r) => r.model === model && r.method === method);
+      return row ? `${int(row.tokensPerSec.median)} (${int(row.stepMs.median)})` : '–';
+    });
+    lines.push(`| ${method} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Each model's task and sizes, e.g. "tiny-gpt2 on spam: batch 2 × 32 tokens, 6 steps (1 warm-up), validation on 2 batches". */
+export function benchSizes(results: BenchResults): string {
+  const c = results.config;
+  const models = c.models ?? [{ model: results.rows[0].model, family: 'gpt2', task: c.task, steps: c.steps, warmupSteps: c.warmupSteps, batchSize: c.batchSize, inputLength: c.seqLen, evalBatches: c.evalBatches }];
+  return models
+    .map(
+      (m) =>
+        `${m.model} on ${m.task}: batch ${m.batchSize} × ${m.inputLength} ${m.family === 'vit' ? 'patches' : 'tokens'}, ${m.steps} steps (${m.warmupSteps} warm-up), ` +
+        `validation on ${m.evalBatches} batch${m.evalBatches === 1 ? '' : 'es'}`,
+    )
+    .join('; ');
+}
+
 /** One line saying where and how the numbers were taken. */
 export function benchHeader(results: BenchResults): string {
-  const c = results.config;
   return (
     `${results.mode} mode · ${results.date.slice(0, 10)} · machine: ${results.machine} · backend ${results.backend} (adapter: ${results.adapter || 'unknown'}) · ` +
-    `task ${c.task}, batch ${c.batchSize} × ${c.seqLen} tokens, ${c.steps} steps (${c.warmupSteps} warm-up), validation on ${c.evalBatches} batch${c.evalBatches === 1 ? '' : 'es'} · suite took ${(results.wallMs / 1000).toFixed(0)} s`
+    `${benchSizes(results)} · suite took ${(results.wallMs / 1000).toFixed(0)} s`
   );
 }
 
 export function benchMarkdown(results: BenchResults): string {
-  return `${benchHeader(results)}\n\n${benchMarkdownTables(results)}\n`;
+  return `${benchHeader(results)}\n\n${benchMarkdownTables(results)}\n\nThroughput per model per method, medians:\n\n${benchThroughputMatrix(results)}\n`;
 }
 
 export const README_BENCH_START = '<!-- bench:start -->';
@@ -161,12 +215,12 @@ export function readmeBenchBlock(results: BenchResults): string {
     '',
     `Measured by \`npm run bench -- --${results.mode}\` (suite: \`src/engine/bench/suite.ts\`, Chromium driving the \`/bench\` page) on **${results.machine}**, ` +
       `backend **${results.backend}**, adapter **${results.adapter || 'unknown'}**, ${results.date.slice(0, 10)}. ` +
-      `Task ${results.config.task}, batch ${results.config.batchSize} × ${results.config.seqLen} tokens, ${results.config.steps} training steps per method ` +
-      `(${results.config.warmupSteps} warm-up and the last, memory-profiled step not timed), final validation on ${results.config.evalBatches} batch${results.config.evalBatches === 1 ? '' : 'es'} ` +
-      '(at these sizes the accuracies are noise, not a ranking); all methods alternate step by step on identical batches, so each time ratio is a median (min–max) of A/B pairs from one run.',
+      `${benchSizes(results)}. Warm-up steps and the last (memory-profiled) step of each method are not timed; the final validation follows the fixed budget ` +
+      '(at these sizes the accuracies are noise, not a ranking). Per model, all methods alternate step by step on identical batches, so each time ratio (first model) is a median (min–max) of A/B pairs from one run.',
     '',
     benchMarkdownTables(results),
     '',
+    ...(new Set(results.rows.map((r) => r.model)).size > 1 ? ['Throughput per model per method, medians:', '', benchThroughputMatrix(results), ''] : []),
     README_BENCH_END,
   ].join('\n');
 }

@@ -1,29 +1,47 @@
-import type { RunEvent } from '../experiment/events';
+import type { RunEvent, RunSummary } from '../experiment/events';
+import { loadModelShape } from '../experiment/base-model';
 import { runExperiment, type RunnerEnv } from '../experiment/runner';
-import { parseExperimentSpec, type MethodSpec } from '../experiment/spec';
+import { parseExperimentSpec, type ExperimentSpec, type MethodSpec } from '../experiment/spec';
 import { aptExtraFlops, type AptConfig } from '../methods/apt';
 import { deepPromptExtraFlops } from '../methods/deep-prompt';
 import { METHOD_NAMES } from '../methods/registry';
 import type { MethodName } from '../methods/types';
-import { BENCH_RESULTS_VERSION, parseBenchResults, type BenchMode, type BenchRatio, type BenchResults, type BenchRow } from './results';
+import type { ModelShape } from '../models/hooks';
+import { BENCH_RESULTS_VERSION, parseBenchResults, type BenchMode, type BenchModelConfig, type BenchRatio, type BenchResults, type BenchRow } from './results';
 import { stat } from './stats';
 
 /**
- * The one benchmark suite (issue #9): every registered method on each model, trained side by
- * side in ONE runExperiment — the runner alternates them step by step (A, B, C, …, A, B, C, …)
+ * The one benchmark suite (issue #9): every registered method on each model (tiny-gpt2 on spam,
+ * tiny-vit on MNIST 5-shot, tiny-t5 on spam as text-to-text), trained side by side in ONE
+ * runExperiment per model — the runner alternates them step by step (A, B, C, …, A, B, C, …)
  * on identical batches — so that
  * - each row's step time and tokens/s are medians (min–max) over the timed steps;
  * - each paired time ratio (DePT/PT, NOLA/LoRA, APT/deep prompt) is the median (min–max) of the
  *   per-step ratios A_i / B_i: A and B ran back to back, under the same machine load;
  * - memory, parameter, stored-byte and FLOP ratios are exact numbers from the same runs.
+ * The paired ratios come from the first model (tiny-gpt2); the other models add rows (params,
+ * step time, tokens/s, peak bytes, final metric per method), so throughput compares across
+ * model families on the same machine and backend.
  * The fused-kernel/twin ratios come from `KernelProbes`, which the page wires to the kernel lab's
  * measurement code (src/lab/nola.ts, src/lab/apt.ts); they alternate fused and twin the same way.
  */
 
-export interface SuiteConfig {
-  models: string[];
-  /** Classification, so the final validation metric is an accuracy. */
+/** One model of the suite and its task; sizes left out are the suite's own. */
+export interface SuiteModel {
+  model: string;
+  /** Classification (text-to-text on T5), so the final validation metric is an accuracy. */
   task: string;
+  steps?: number;
+  warmupSteps?: number;
+  batchSize?: number;
+  /** Text models only: ViT's input length is its patch grid. */
+  seqLen?: number;
+  evalBatches?: number;
+}
+
+export interface SuiteConfig {
+  /** The first model's runs also give the paired ratios. */
+  models: SuiteModel[];
   /** The fixed training budget per method (warm-up included). */
   steps: number;
   /** First steps (shader compilation, caches) left out of timings; so is the last (memory-profiled). */
@@ -39,14 +57,30 @@ export interface SuiteConfig {
   aptKernel: { n: number; p: number; d: number };
 }
 
+/** A model's sizes with the suite's defaults filled in. */
+export function resolvedModelSizes(config: SuiteConfig, m: SuiteModel): Required<SuiteModel> {
+  return {
+    model: m.model,
+    task: m.task,
+    steps: m.steps ?? config.steps,
+    warmupSteps: m.warmupSteps ?? config.warmupSteps,
+    batchSize: m.batchSize ?? config.batchSize,
+    seqLen: m.seqLen ?? config.seqLen,
+    evalBatches: m.evalBatches ?? config.evalBatches,
+  };
+}
+
+const GPT2: SuiteModel = { model: 'tiny-gpt2', task: 'spam' };
+
 /**
- * ci: the smallest complete suite (e2e). quick: under 10 minutes on a 2-core SwiftShader
- * machine. full: for real GPUs (bigger batches, more steps and pairs).
+ * ci: the smallest complete suite (e2e; tiny-gpt2 only). quick: under 10 minutes on a 2-core
+ * SwiftShader machine, all three model families (T5 — encoder, decoder and cross-attention —
+ * costs about three GPT-2 steps per step, so it runs shorter inputs). full: for real GPUs
+ * (bigger batches, more steps and pairs).
  */
 export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
   ci: {
-    models: ['tiny-gpt2'],
-    task: 'spam',
+    models: [GPT2],
     steps: 4,
     warmupSteps: 1,
     batchSize: 2,
@@ -57,8 +91,7 @@ export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
     aptKernel: { n: 64, p: 16, d: 64 },
   },
   quick: {
-    models: ['tiny-gpt2'],
-    task: 'spam',
+    models: [GPT2, { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 4 }, { model: 'tiny-t5', task: 'spam', seqLen: 16, steps: 4 }],
     steps: 6,
     warmupSteps: 1,
     batchSize: 2,
@@ -69,8 +102,7 @@ export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
     aptKernel: { n: 128, p: 50, d: 128 },
   },
   full: {
-    models: ['tiny-gpt2'],
-    task: 'spam',
+    models: [GPT2, { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 32 }, { model: 'tiny-t5', task: 'spam' }],
     steps: 60,
     warmupSteps: 5,
     batchSize: 16,
@@ -126,11 +158,15 @@ const PT_LENGTH = 20;
 const APT_CONFIG: AptConfig = { length: 16, r: 4, variant: 'low-rank' };
 const DEEP_PROMPT_LENGTH = 16;
 
-/** Every registered method once; options chosen so that the paired methods are comparable. */
-export function suiteMethods(): MethodSpec[] {
+/**
+ * Every registered method once; options chosen so that the paired methods are comparable. On a
+ * model without a vocabulary (ViT) prompts start random: there are no token rows to sample.
+ */
+export function suiteMethods(shape?: Pick<ModelShape, 'vocabSize'>): MethodSpec[] {
+  const init = shape && shape.vocabSize === 0 ? { init: 'random' } : {};
   const options: Partial<Record<MethodName, Record<string, unknown>>> = {
-    prompt: { length: PT_LENGTH },
-    dept: { length: PT_LENGTH / 2, budget: PT_LENGTH },
+    prompt: { length: PT_LENGTH, ...init },
+    dept: { length: PT_LENGTH / 2, budget: PT_LENGTH, ...init },
     lora: { r: 8 },
     nola: { k: 100, l: 100, r: 8 },
     'deep-prompt': { length: DEEP_PROMPT_LENGTH },
@@ -186,19 +222,33 @@ function exactRatio(id: string, pair: string, quantity: BenchRatio['quantity'], 
   return { id, pair, quantity, a, b, value: exact(value), pairs: 1, how };
 }
 
-/** Runs the suite for one model; returns its rows and paired ratios. */
-async function modelSession(model: string, config: SuiteConfig, options: RunSuiteOptions, progress: (message: string, within: number) => void): Promise<{ rows: BenchRow[]; ratios: BenchRatio[] }> {
-  const spec = parseExperimentSpec({
-    model,
-    task: config.task,
-    methods: suiteMethods(),
-    steps: config.steps,
-    batchSize: config.batchSize,
-    seqLen: config.seqLen,
-    // Only the end-of-budget evaluation: intermediate ones would cost time and change nothing here.
-    eval: { every: 0, maxBatches: config.evalBatches },
-    logEvery: 1,
-  });
+/** Runs the suite for one model; returns its rows, its sizes and (if asked) the paired ratios. */
+async function modelSession(
+  entry: SuiteModel,
+  config: SuiteConfig,
+  options: RunSuiteOptions,
+  withRatios: boolean,
+  progress: (message: string, within: number) => void,
+): Promise<{ rows: BenchRow[]; ratios: BenchRatio[]; sizes: BenchModelConfig; skipped: BenchResults['skipped'] }> {
+  const sizes = resolvedModelSizes(config, entry);
+  const { model, task, steps, warmupSteps } = sizes;
+  // config.json alone: which prompt initialisation the model allows.
+  const { shape: declared } = await loadModelShape(options.env.modelSource(model));
+  const specWith = (methods: MethodSpec[], overrides: Record<string, unknown> = {}) =>
+    parseExperimentSpec({
+      model,
+      task,
+      methods,
+      steps,
+      batchSize: sizes.batchSize,
+      seqLen: sizes.seqLen,
+      // Only the end-of-budget evaluation: intermediate ones would cost time and change nothing here.
+      eval: { every: 0, maxBatches: sizes.evalBatches },
+      logEvery: 1,
+      ...overrides,
+    });
+  let methods = suiteMethods(declared);
+  const skipped: BenchResults['skipped'] = [];
   const byRun = new Map<string, MethodMeasurements>();
   const optionsByRun = new Map<string, { method: MethodName; options: Record<string, unknown> }>();
   const emit = (event: RunEvent) => {
@@ -208,11 +258,11 @@ async function modelSession(model: string, config: SuiteConfig, options: RunSuit
       const m = measurementsOf(event.runId);
       // event.step counts from 1; the first `warmupSteps` compile shaders and fill caches, and
       // the last one runs under tf.profile (the runner's memory probe), so neither is timed.
-      if (event.step > config.warmupSteps && event.step < config.steps) {
+      if (event.step > warmupSteps && event.step < steps) {
         m.stepMs.set(event.step, event.stepMs);
         m.tokensPerSec.set(event.step, event.tokensPerSec);
       }
-      if (event.runId.startsWith('0:')) progress(`${model}: step ${event.step} of ${config.steps}`, event.step / config.steps);
+      if (event.runId.startsWith('0:')) progress(`${model}: step ${event.step} of ${steps}`, event.step / steps);
     }
   };
   const measurementsOf = (runId: string): MethodMeasurements => {
@@ -224,12 +274,59 @@ async function modelSession(model: string, config: SuiteConfig, options: RunSuit
     }
     return m;
   };
-  const held: { shape: { hidden: number; layers: number; heads: number } | null } = { shape: null };
-  const summaries = await runExperiment(spec, options.env, emit, undefined, {
-    afterTraining: async (_runs, _data, base) => {
-      held.shape = base.shape;
-    },
+  const held: { shape: ModelShape | null; inputLength: number } = { shape: null, inputLength: sizes.seqLen };
+  const modelConfigOf = (): BenchModelConfig => ({
+    model,
+    family: held.shape?.family ?? declared.family,
+    task,
+    steps,
+    warmupSteps,
+    batchSize: sizes.batchSize,
+    inputLength: held.inputLength,
+    evalBatches: sizes.evalBatches,
   });
+  let stepped = false;
+  const train = (spec: ExperimentSpec) =>
+    runExperiment(
+      spec,
+      options.env,
+      (event) => {
+        stepped ||= event.type === 'step';
+        emit(event);
+      },
+      undefined,
+      {
+        afterTraining: async (_runs, data, base) => {
+          held.shape = base.shape;
+          // ViT's input is its patch grid whatever the spec's seqLen.
+          held.inputLength = data.shape.seqLen;
+        },
+      },
+    );
+  let summaries: RunSummary[];
+  try {
+    summaries = await train(specWith(methods));
+  } catch (error) {
+    // A method that cannot be set up on this model (unsupported, or an engine bug) would sink
+    // the whole model: find it, report it as skipped, and measure the others. Failures once
+    // training has begun are real errors.
+    if (stepped) throw error;
+    const skipId = (name: MethodName) => `${model}:${name}`.slice(0, 80);
+    for (const method of methods) {
+      try {
+        await runExperiment(specWith([method], { steps: 0, eval: { every: 0, maxBatches: 1 } }), options.env, () => undefined);
+      } catch (setupError) {
+        const reason = setupError instanceof Error ? setupError.message : String(setupError);
+        skipped.push({ id: skipId(method.name), reason: reason.slice(0, 300) });
+      }
+    }
+    if (skipped.length === 0) throw error;
+    methods = methods.filter((m) => !skipped.some((s) => s.id === skipId(m.name)));
+    if (methods.length === 0) return { rows: [], ratios: [], sizes: modelConfigOf(), skipped };
+    byRun.clear();
+    optionsByRun.clear();
+    summaries = await train(specWith(methods));
+  }
   const shape = held.shape;
 
   const rows: BenchRow[] = [];
@@ -239,9 +336,10 @@ async function modelSession(model: string, config: SuiteConfig, options: RunSuit
     byMethod.set(summary.method, m);
     const stepMs = [...m.stepMs.values()];
     const tokens = [...m.tokensPerSec.values()];
-    if (stepMs.length === 0) throw new Error(`${model} ${m.label}: no timed steps (steps ${config.steps} must exceed warm-up ${config.warmupSteps} + 1)`);
+    if (stepMs.length === 0) throw new Error(`${model} ${m.label}: no timed steps (steps ${steps} must exceed warm-up ${warmupSteps} + 1)`);
     rows.push({
       model,
+      task,
       method: summary.method,
       label: m.label,
       trainableParams: summary.trainable.method + summary.trainable.head,
@@ -255,6 +353,8 @@ async function modelSession(model: string, config: SuiteConfig, options: RunSuit
       finalAccuracy: summary.finalEval?.accuracy ?? null,
     });
   }
+  const modelConfig = modelConfigOf();
+  if (!withRatios) return { rows, ratios: [], sizes: modelConfig, skipped };
 
   const ratios: BenchRatio[] = [];
   const get = (name: MethodName) => byMethod.get(name);
@@ -282,12 +382,12 @@ async function modelSession(model: string, config: SuiteConfig, options: RunSuit
     const r = pairedTimeRatio('apt/deep-prompt:time', 'APT / deep prompt', apt, deep);
     if (r) ratios.push(r);
     if (shape) {
-      const aptFlops = aptExtraFlops(shape, config.seqLen, config.batchSize, apt.options as unknown as AptConfig);
-      const deepFlops = deepPromptExtraFlops(shape, config.seqLen, config.batchSize, Number(deep.options.length));
+      const aptFlops = aptExtraFlops(shape, held.inputLength, sizes.batchSize, apt.options as unknown as AptConfig);
+      const deepFlops = deepPromptExtraFlops(shape, held.inputLength, sizes.batchSize, Number(deep.options.length));
       ratios.push(exactRatio('apt/deep-prompt:flops', 'APT / deep prompt', 'extra FLOPs', apt.label, deep.label, aptFlops / deepFlops, `analytic forward FLOPs over the frozen model per batch (${aptFlops.toExponential(2)} / ${deepFlops.toExponential(2)})`));
     }
   }
-  return { rows, ratios };
+  return { rows, ratios, sizes: modelConfig, skipped };
 }
 
 function kernelRatio(id: string, pair: string, t: PairedTimes): BenchRatio | null {
@@ -307,11 +407,14 @@ export async function runBenchSuite(options: RunSuiteOptions): Promise<BenchResu
   const progress = (message: string, within: number) => options.onProgress?.({ message, fraction: Math.min(1, (phase + within) / phases) });
   const rows: BenchRow[] = [];
   const ratios: BenchRatio[] = [];
+  const models: BenchModelConfig[] = [];
   const skipped: BenchResults['skipped'] = [];
-  for (const model of config.models) {
-    const session = await modelSession(model, config, options, progress);
+  for (const [i, entry] of config.models.entries()) {
+    const session = await modelSession(entry, config, options, i === 0, progress);
     rows.push(...session.rows);
     ratios.push(...session.ratios);
+    models.push(session.sizes);
+    skipped.push(...session.skipped);
     phase++;
   }
   if (options.probes) {
@@ -339,13 +442,15 @@ export async function runBenchSuite(options: RunSuiteOptions): Promise<BenchResu
     date: new Date().toISOString(),
     ...options.environment,
     config: {
-      task: config.task,
-      steps: config.steps,
-      warmupSteps: config.warmupSteps,
-      batchSize: config.batchSize,
-      seqLen: config.seqLen,
-      evalBatches: config.evalBatches,
+      // The first model's sizes: the paired ratios' setting (per-model sizes in `models`).
+      task: models[0].task,
+      steps: models[0].steps,
+      warmupSteps: models[0].warmupSteps,
+      batchSize: models[0].batchSize,
+      seqLen: models[0].inputLength,
+      evalBatches: models[0].evalBatches,
       kernelIterations: config.kernelIterations,
+      models,
     },
     rows,
     ratios,

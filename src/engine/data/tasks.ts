@@ -1,21 +1,33 @@
+import type { ModelFamily } from '../models/hooks';
+
 /**
- * The task registry: which built-in tasks exist and which dataset file each one reads.
- * The app fetches `${base}data/${datasetFile}`, the CLI reads `public/data/${datasetFile}`.
- * New tasks (MNIST, continual, T5) are added here as their data lands.
+ * The task registry: which built-in tasks exist, which dataset file each one reads, and how each
+ * model family poses it. The app fetches `${base}data/${datasetFile}`, the CLI reads
+ * `public/data/${datasetFile}`.
+ *
+ * A text classification task is posed two ways: GPT-2 classifies with a head on the last token
+ * (GPT2ForSequenceClassification); T5 reads "prefix: text" and writes the label as a word
+ * (text-to-text, as T5 was trained on GLUE). MNIST is few-shot: k training images per digit.
  */
 
-export type TaskKind = 'classify' | 'lm';
+export type TaskInputKind = 'classify' | 'lm' | 'image-classify';
 
 export interface TaskInfo {
   id: string;
   title: string;
-  kind: TaskKind;
+  kind: TaskInputKind;
   /** File name under public/data/. */
   datasetFile: string;
   /** One line for the UI. */
   description: string;
   /** What the UI/CLI report as the headline number. */
   metric: 'accuracy' | 'perplexity';
+  /** Model families that can run it. */
+  families: readonly ModelFamily[];
+  /** T5's input prefix ("spam or ham: …"); its targets are the lower-cased label names. */
+  textToTextPrefix?: string;
+  /** Few-shot image tasks: training images per class, drawn by the spec's seed. */
+  shotsPerClass?: number;
 }
 
 export const TASKS = [
@@ -26,6 +38,8 @@ export const TASKS = [
     datasetFile: 'spam.json',
     description: 'Classify e-mails (subject + start of body) as ham or spam.',
     metric: 'accuracy',
+    families: ['gpt2', 't5'],
+    textToTextPrefix: 'spam or ham: ',
   },
   {
     id: 'sotu-party',
@@ -34,6 +48,8 @@ export const TASKS = [
     datasetFile: 'sotu-party.json',
     description: 'Tell Democratic from Republican State of the Union paragraphs; splits by address.',
     metric: 'accuracy',
+    families: ['gpt2', 't5'],
+    textToTextPrefix: 'party: ',
   },
   {
     id: 'lm-spam',
@@ -42,6 +58,27 @@ export const TASKS = [
     datasetFile: 'spam-lm.json',
     description: 'Adapt a model pretrained on books and speeches to e-mail text; lower perplexity is better.',
     metric: 'perplexity',
+    families: ['gpt2'],
+  },
+  {
+    id: 'mnist-5shot',
+    title: 'MNIST digits, 5 examples per class',
+    kind: 'image-classify',
+    datasetFile: 'mnist.json',
+    description: 'Classify all ten digits from 5 training images each; tiny-vit was pretrained on 0–4 only, so 5–9 are new classes.',
+    metric: 'accuracy',
+    families: ['vit'],
+    shotsPerClass: 5,
+  },
+  {
+    id: 'mnist-10shot',
+    title: 'MNIST digits, 10 examples per class',
+    kind: 'image-classify',
+    datasetFile: 'mnist.json',
+    description: 'Classify all ten digits from 10 training images each; tiny-vit was pretrained on 0–4 only, so 5–9 are new classes.',
+    metric: 'accuracy',
+    families: ['vit'],
+    shotsPerClass: 10,
   },
 ] as const satisfies readonly TaskInfo[];
 
@@ -55,4 +92,23 @@ export function taskById(id: string): TaskInfo {
   const task = TASKS.find((t) => t.id === id);
   if (!task) throw new Error(`unknown task "${id}"; valid tasks: ${TASKS.map((t) => t.id).join(', ')}`);
   return task;
+}
+
+export function tasksForFamily(family: ModelFamily): TaskInfo[] {
+  return TASKS.filter((t) => (t.families as readonly ModelFamily[]).includes(family));
+}
+
+/** Why `task` cannot run on a `family` model (naming the tasks that can), or null. */
+export function taskFamilyProblem(task: TaskInfo, family: ModelFamily): string | null {
+  if ((task.families as readonly ModelFamily[]).includes(family)) return null;
+  return `task "${task.id}" does not run on ${family} models (it runs on ${task.families.join(', ')}); ${family} tasks: ${tasksForFamily(family)
+    .map((t) => t.id)
+    .join(', ')}`;
+}
+
+/** How a family poses a task, as the methods and heads see it (text classification on T5 is seq2seq). */
+export function taskKindOn(task: TaskInfo, family: ModelFamily): 'lm' | 'classify' | 'image-classify' | 'seq2seq' {
+  const problem = taskFamilyProblem(task, family);
+  if (problem) throw new Error(problem);
+  return task.kind === 'classify' && family === 't5' ? 'seq2seq' : task.kind;
 }

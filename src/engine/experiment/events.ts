@@ -2,6 +2,7 @@ import type { BackendInfo } from '../backend';
 import type { EvalMetrics, StepMetrics } from '../train/trainer';
 import type { MethodName, TrainableCount } from '../methods/types';
 import type { PromptAttentionMap } from '../methods/prompt-attention-map';
+import type { Prediction } from './prediction-events';
 
 /** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
 export type RunEvent =
@@ -23,6 +24,8 @@ export type RunEvent =
   | { type: 'prompt-map'; runId: string; method: MethodName; tokens: string[]; map: PromptAttentionMap }
   /** After training, for NOLA runs: the trained coefficients as the `nola.adapter` option text (a link can carry it). */
   | { type: 'nola-adapter'; runId: string; text: string; bytes: number }
+  /** After training, for image and text-to-text tasks: predictions on the first validation examples. */
+  | { type: 'predictions'; runId: string; predictions: Prediction[] }
   | { type: 'error'; message: string };
 
 export interface RunSummary {

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { DEFAULT_SPEC, SPEC_VERSION, SpecError, experimentSpecSchema, parseExperimentSpec, type ExperimentSpec, type MethodSpec } from './spec';
 import { METHODS, METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
 import type { MethodDefinition, MethodName } from '../methods/types';
-import { TASKS } from '../data/tasks';
+import { TASKS, taskById, taskFamilyProblem } from '../data/tasks';
+import { BUILT_IN_MODEL_IDS, builtInModel } from './built-in-models';
 
 /**
  * An experiment as a shareable link: the URL hash holds every field of the spec as readable
@@ -24,7 +25,7 @@ export const MAX_LINK_CHARS = 4096;
  * A link naming anything else (a URL, a folder) is read with the default model and a notice:
  * a model is never downloaded from a host named in a link.
  */
-export const BUILT_IN_MODEL_IDS: readonly string[] = ['tiny-gpt2'];
+export { BUILT_IN_MODEL_IDS } from './built-in-models';
 
 export interface LinkParseResult {
   spec: ExperimentSpec;
@@ -407,6 +408,13 @@ export function hashToSpec(hash: string): LinkParseResult {
       if (TASKS.some((t) => t.id === value)) spec.task = value;
       else notices.add(`task "${show(value)}" is not a known task (known: ${TASKS.map((t) => t.id).join(', ')}); default ${spec.task} used`);
     }
+  }
+  // A built-in model poses only some tasks (tiny-vit: images; tiny-t5: text-to-text).
+  const model = builtInModel(spec.model);
+  const problem = model ? taskFamilyProblem(taskById(spec.task), model.family) : null;
+  if (model && problem) {
+    notices.add(`${problem}; ${model.defaultTask} used`);
+    spec.task = model.defaultTask;
   }
 
   // methods: a comma list of unique method names.

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
-import { Gpt2Model } from '../models/gpt2';
+import { buildModel } from '../models/families';
+import type { BackboneModel } from '../models/model';
 import { methodByName } from '../methods/registry';
 import { methodStoredBytes, type AttachedMethod, type TaskShape, type TrainableCount } from '../methods/types';
 import { createTaskHead, type TaskHead } from '../train/task-head';
@@ -13,7 +14,7 @@ import type { MethodName } from '../methods/types';
 
 /** One method being trained: its own model copy, attached method, task head and trainer. */
 export class MethodRun {
-  readonly model: Gpt2Model;
+  readonly model: BackboneModel;
   readonly method: AttachedMethod;
   readonly head: TaskHead;
   readonly trainer: Trainer;
@@ -39,7 +40,9 @@ export class MethodRun {
     const definition = methodByName(methodSpec.name);
     this.trainable = definition.trainableParams(base.shape, task, methodSpec.options);
     this.storedBytes = methodStoredBytes(definition, base.shape, task, methodSpec.options);
-    this.model = Gpt2Model.fromWeights(base.config, base.weights);
+    const unsupported = definition.unsupportedReason?.(base.shape, task, methodSpec.options);
+    if (unsupported) throw new Error(`${definition.title}: ${unsupported}`);
+    this.model = buildModel(base.model, base.weights);
     try {
       this.method = definition.attach(this.model, task, methodSpec.options, rng.fork(`method:${runId}`));
       this.head = createTaskHead(this.model, task, { trainsLmHead: this.method.trainsLmHead ?? false, rng: rng.fork(`head:${runId}`) });

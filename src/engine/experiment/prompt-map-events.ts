@@ -1,4 +1,5 @@
 import type { TextTokenizer } from '../tokenize/types';
+import { Gpt2Model } from '../models/gpt2';
 import { isPromptShareSource, promptAttentionMap } from '../methods/prompt-attention-map';
 import type { RunEvent } from './events';
 import type { MethodRun } from './method-run';
@@ -10,10 +11,12 @@ import type { TaskData } from './task-data';
  * All runs see the same example.
  */
 export async function promptMapEvents(runs: MethodRun[], data: TaskData, tokenizer: TextTokenizer, maxTokens = 32): Promise<RunEvent[]> {
-  const withPrompts = runs.filter((run) => isPromptShareSource(run.method));
+  // GPT-2 runs only for now: the map's columns are the tokens of one decoder-only forward.
+  const withPrompts = runs.filter((run) => isPromptShareSource(run.method) && run.model instanceof Gpt2Model);
   if (withPrompts.length === 0) return [];
   const [batch] = data.validationBatches(1);
-  if (!batch) return [];
+  // The map labels its columns with tokens: text batches only (a ViT row is patches).
+  if (!batch || (batch.kind !== 'lm' && batch.kind !== 'classify')) return [];
   let length = 0;
   while (length < batch.seqLen && batch.attentionMask[length] === 1) length++;
   const ids = Array.from(batch.inputIds.subarray(0, Math.min(length, maxTokens)));
@@ -21,7 +24,7 @@ export async function promptMapEvents(runs: MethodRun[], data: TaskData, tokeniz
   const tokens = tokenizer.idsToTokens(ids);
   const events: RunEvent[] = [];
   for (const run of withPrompts) {
-    events.push({ type: 'prompt-map', runId: run.runId, method: run.methodName, tokens, map: await promptAttentionMap(run.model, run.method, ids) });
+    events.push({ type: 'prompt-map', runId: run.runId, method: run.methodName, tokens, map: await promptAttentionMap(run.model as Gpt2Model, run.method, ids) });
   }
   return events;
 }

@@ -51,10 +51,10 @@ export async function runExperiment(
       emit({ type: 'progress', stage: 'model', message: `${p.file}: ${p.loadedBytes} bytes`, fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null }),
     ));
   emit({ type: 'progress', stage: 'data', message: `preparing ${spec.task}`, fraction: null });
-  const data = await prepareTaskData(spec.task, env.readDataFile, base.tokenizer, spec.batchSize, spec.seqLen);
+  const data = await prepareTaskData(spec.task, env.readDataFile, base, spec.batchSize, spec.seqLen, spec.seed);
   const rng = createRng(spec.seed);
 
-  const fitProblems = sequenceFitProblems(spec, base.config.nPositions);
+  const fitProblems = sequenceFitProblems({ ...spec, seqLen: data.shape.seqLen }, base.shape.maxPositions);
   if (fitProblems.length > 0) throw new Error(fitProblems.join('; '));
 
   const runs: MethodRun[] = [];
@@ -64,7 +64,7 @@ export async function runExperiment(
       const runId = `${i}:${m.name}`;
       const run = new MethodRun(runId, m, base, data.shape, spec, rng);
       runs.push(run);
-      emit({ type: 'run-start', runId, method: m.name, options: m.options, trainable: run.trainable, totalParams: base.shape.totalParams, seqLen: spec.seqLen + run.prefixLength });
+      emit({ type: 'run-start', runId, method: m.name, options: m.options, trainable: run.trainable, totalParams: base.shape.totalParams, seqLen: data.shape.seqLen + run.prefixLength });
     });
     // Same seed for every run's batch stream: the methods are compared on identical data.
     const batchers = runs.map(() => data.trainBatches(rng.fork('batches')));

@@ -66,7 +66,7 @@ export interface SweepMetric {
 export function sweepMetric(task: string, summary: Pick<RunSummary, 'finalEval'>): SweepMetric | null {
   const evaluation = summary.finalEval;
   if (!evaluation) return null;
-  if (taskById(task).kind === 'classify' && evaluation.accuracy !== null) {
+  if (taskById(task).metric === 'accuracy' && evaluation.accuracy !== null) {
     return { name: 'accuracy', value: evaluation.accuracy, higherIsBetter: true };
   }
   return { name: 'validation loss', value: evaluation.loss, higherIsBetter: false };

@@ -1,7 +1,7 @@
 /**
  * Loads a checkpoint in the Hugging Face layout from any FileSource:
  *   config.json (required), model.safetensors or model.safetensors.index.json + shards,
- *   tokenizer.json and tokenizer_config.json (optional).
+ *   tokenizer.json and tokenizer_config.json (text models), preprocessor_config.json (images).
  * Everything is read and validated before anything is returned, so a caller never holds a
  * half-loaded checkpoint. Pickle checkpoints (pytorch_model.bin) are refused: unpickling runs
  * arbitrary code, and a checkpoint link is untrusted input.
@@ -14,6 +14,7 @@ export interface CheckpointFiles {
   weights: Map<string, HostTensor>;
   tokenizerJson: Record<string, unknown> | null;
   tokenizerConfig: Record<string, unknown> | null;
+  preprocessorConfig: Record<string, unknown> | null;
   /** The FileSource's description, for messages and provenance. */
   source: string;
 }
@@ -28,6 +29,11 @@ export interface LoadCheckpointOptions {
   onProgress?: (p: CheckpointProgress) => void;
   /** When true, a missing tokenizer.json is an error (tokenizer_config.json stays optional). */
   requireTokenizer?: boolean;
+  /**
+   * What the model reads, decided from config.json once it is read: "text" requires
+   * tokenizer.json, "image" requires preprocessor_config.json (and reads no tokenizer).
+   */
+  inputsOf?: (config: Record<string, unknown>) => 'text' | 'image';
 }
 
 export class CheckpointError extends Error {
@@ -46,6 +52,7 @@ const WEIGHTS = 'model.safetensors';
 const WEIGHTS_INDEX = 'model.safetensors.index.json';
 const TOKENIZER = 'tokenizer.json';
 const TOKENIZER_CONFIG = 'tokenizer_config.json';
+const PREPROCESSOR_CONFIG = 'preprocessor_config.json';
 const PICKLE_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json'];
 
 export async function loadCheckpointFiles(
@@ -54,15 +61,26 @@ export async function loadCheckpointFiles(
 ): Promise<CheckpointFiles> {
   const config = await readJsonObject(source, CONFIG, opts);
   if (config === null) throw new CheckpointError(CONFIG, `not found in ${source.description}`);
-  // Tokenizer files are small: read them before the weights so that a missing required
-  // tokenizer fails fast instead of after a large download.
-  const tokenizerJson = await readJsonObject(source, TOKENIZER, opts);
-  if (tokenizerJson === null && opts.requireTokenizer) {
-    throw new CheckpointError(TOKENIZER, `not found in ${source.description} (a tokenizer is required here)`);
+  // Tokenizer and preprocessor files are small: read them before the weights so that a missing
+  // required one fails fast instead of after a large download.
+  const inputs = opts.inputsOf?.(config) ?? 'text';
+  let tokenizerJson: Record<string, unknown> | null = null;
+  let tokenizerConfig: Record<string, unknown> | null = null;
+  let preprocessorConfig: Record<string, unknown> | null = null;
+  if (inputs === 'text') {
+    tokenizerJson = await readJsonObject(source, TOKENIZER, opts);
+    if (tokenizerJson === null && (opts.requireTokenizer || opts.inputsOf)) {
+      throw new CheckpointError(TOKENIZER, `not found in ${source.description} (a tokenizer is required here)`);
+    }
+    tokenizerConfig = await readJsonObject(source, TOKENIZER_CONFIG, opts);
+  } else {
+    preprocessorConfig = await readJsonObject(source, PREPROCESSOR_CONFIG, opts);
+    if (preprocessorConfig === null) {
+      throw new CheckpointError(PREPROCESSOR_CONFIG, `not found in ${source.description} (an image model needs it: image size, mean and std)`);
+    }
   }
-  const tokenizerConfig = await readJsonObject(source, TOKENIZER_CONFIG, opts);
   const weights = await loadWeights(source, opts);
-  return { config, weights, tokenizerJson, tokenizerConfig, source: source.description };
+  return { config, weights, tokenizerJson, tokenizerConfig, preprocessorConfig, source: source.description };
 }
 
 async function readTracked(source: FileSource, file: string, opts: LoadCheckpointOptions): Promise<Uint8Array | null> {

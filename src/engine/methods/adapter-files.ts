@@ -18,9 +18,15 @@ const playgroundBlockSchema = z.object({
   method: z.enum(METHOD_NAMES as [MethodName, ...MethodName[]]),
   options: z.record(z.string(), z.unknown()),
   task: z
-    .object({ id: z.string(), kind: z.enum(['lm', 'classify']), numLabels: z.number().int().min(0), seqLen: z.number().int().min(1).optional(), labels: z.array(z.string()) })
+    .object({
+      id: z.string(),
+      kind: z.enum(['lm', 'classify', 'image-classify', 'seq2seq']),
+      numLabels: z.number().int().min(0),
+      seqLen: z.number().int().min(1).optional(),
+      labels: z.array(z.string()),
+    })
     .refine((t) => (t.kind === 'lm' ? t.numLabels === 0 : t.numLabels >= 2 && t.labels.length === t.numLabels), {
-      message: 'must be a language-modelling task with numLabels 0, or a classification task with numLabels ≥ 2 and that many labels',
+      message: 'must be a language-modelling task with numLabels 0, or a classification (image, text or text-to-text) task with numLabels ≥ 2 and that many labels',
     }),
 });
 

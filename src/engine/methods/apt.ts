@@ -6,7 +6,8 @@ import type { ModelShape } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost, uniformArray } from './host';
-import { perLayerPlacement } from './param-placement-parts';
+import { promptStackPlacement } from './param-placement-parts';
+import { peftTaskType, promptStackLayers } from './model-parts';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
 /**
@@ -105,20 +106,21 @@ export const aptMethod: MethodDefinition<AptConfig> & {
   summary: 'Approximated prompt tuning: per layer, p prompt rows added beside the attention through a ReLU-gated aggregation, no softmax over prompts.',
   schema: aptSchema,
   defaults: { length: 16, r: 4, variant: 'low-rank' },
-  trainableParams: (model, task, config) => ({ method: model.layers * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
+  trainableParams: (model, task, config) => ({ method: promptStackLayers(model) * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
   // Each layer's prompts, projection and scale sit beside that layer's attention.
-  paramPlacement: (model, task, config) => perLayerPlacement(model, { attention: aptParamsPerLayer(model.hidden, config), mlp: 0 }, taskHeadParams(model, task)),
+  paramPlacement: (model, task, config) => promptStackPlacement(model, { attention: aptParamsPerLayer(model.hidden, config), mlp: 0 }, taskHeadParams(model, task)),
   attach(model, task, config, rng) {
     return aptMethod.attachWith(model, task, config, rng, {});
   },
   attachWith(model, task, config, rng, options) {
-    const d = model.config.nEmbd;
+    const d = model.shape.hidden;
     const p = config.length;
     const r = config.r;
+    const stack = model.shape.promptStack;
     const implementation = options.implementation ?? 'auto';
     const initRng = rng.fork('apt-init');
     const layers: AptLayer[] = [];
-    for (let l = 0; l < model.config.nLayer; l++) {
+    for (let l = 0; l < promptStackLayers(model.shape); l++) {
       const names = aptTensorNames(l);
       const promptData = Float32Array.from({ length: p * d }, () => initRng.normal() * APT_PROMPT_INIT_STD);
       const layer: AptLayer = {
@@ -146,6 +148,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
       },
       hooks: {
         attention: (site, x, base) => {
+          if (site.stack !== stack) return base(x);
           const layer = layers[site.layer];
           const attended = base(x);
           const [b, t] = x.shape;
@@ -178,7 +181,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
           config: {
             // Ours: PEFT has no APT. Enough to rebuild the shapes and read the file elsewhere.
             peft_type: 'APT',
-            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            task_type: peftTaskType(task.kind),
             num_virtual_tokens: p,
             r,
             variant: config.variant,

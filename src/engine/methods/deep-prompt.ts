@@ -4,7 +4,9 @@ import type { ModelShape } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown } from './host';
-import { perLayerPlacement } from './param-placement-parts';
+import { promptStackPlacement } from './param-placement-parts';
+import { peftTaskType, promptStackLayers, vocabInitProblem } from './model-parts';
+import { initialPromptRows } from './prompt';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
 /**
@@ -73,20 +75,21 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
   summary: 'p trainable rows per layer join that layer’s attention keys and values (L·p·d parameters); the model is frozen.',
   schema: deepPromptSchema,
   defaults: { length: 16, init: 'random' },
-  trainableParams: (model, task, config) => ({ method: model.layers * config.length * model.hidden, head: taskHeadParams(model, task) }),
+  trainableParams: (model, task, config) => ({ method: promptStackLayers(model) * config.length * model.hidden, head: taskHeadParams(model, task) }),
   // Each layer's p rows join that layer's attention keys and values.
-  paramPlacement: (model, task, config) => perLayerPlacement(model, { attention: config.length * model.hidden, mlp: 0 }, taskHeadParams(model, task)),
+  paramPlacement: (model, task, config) => promptStackPlacement(model, { attention: config.length * model.hidden, mlp: 0 }, taskHeadParams(model, task)),
+  unsupportedReason: (model, _task, config) => vocabInitProblem(model, config.init),
   attach(model, task, config, rng): AttachedMethod & PromptShareSource {
-    const d = model.config.nEmbd;
-    const layers = model.config.nLayer;
+    const d = model.shape.hidden;
+    const layers = promptStackLayers(model.shape);
+    const stack = model.shape.promptStack;
     const p = config.length;
     const initRng = rng.fork('deep-prompt-init');
     const prompts: tf.Variable[] = [];
     for (let layer = 0; layer < layers; layer++) {
       let rows: tf.Tensor2D;
       if (config.init === 'vocab') {
-        const ids = Array.from({ length: p }, () => initRng.int(model.config.vocabSize));
-        rows = tf.tidy(() => tf.gather(model.variable('wte.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
+        rows = initialPromptRows(model, p, 'vocab', initRng);
       } else {
         rows = tf.tensor2d(Float32Array.from({ length: p * d }, () => initRng.normal() * DEEP_PROMPT_INIT_STD), [p, d]);
       }
@@ -100,6 +103,7 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
       },
       hooks: {
         attention: (site, x, base) => {
+          if (site.stack !== stack) return base(x);
           const prefixHidden = prompts[site.layer] as tf.Tensor2D;
           const watch = observer;
           if (!watch) return base(x, { prefixHidden });
@@ -121,11 +125,11 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
           config: {
             // Ours (PEFT has no deep prompt on hidden states; its prefix tuning stores projected K/V).
             peft_type: 'DEEP_PROMPT',
-            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            task_type: peftTaskType(task.kind),
             num_virtual_tokens: p,
             token_dim: d,
             num_layers: layers,
-            num_attention_heads: model.config.nHead,
+            num_attention_heads: model.shape.heads,
             prompt_init: config.init,
             inference_mode: true,
           },

@@ -9,6 +9,7 @@ import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinitio
 import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
 import { emptyPlacement } from './param-placement-parts';
 import { initialPromptRows, prependPrompt } from './prompt';
+import { peftTaskType, vocabInitProblem } from './model-parts';
 
 /**
  * DePT, decomposed prompt tuning (Shi & Lipani 2023, arXiv 2309.05173): vanilla PT's P ∈ R^{l×d}
@@ -113,9 +114,9 @@ export function deptSweep(model: Pick<ModelShape, 'hidden' | 'maxPositions'>, se
     .filter((m) => m <= l)
     .map((m) => {
       const plan = deptPlan(model, seqLen, { length: m, budget: l, r: 0, init: 'vocab' });
-      return { ...plan, fits: plan.sequenceLength <= model.maxPositions };
+      return { ...plan, fits: model.maxPositions === null || plan.sequenceLength <= model.maxPositions };
     });
-  return { pt: { l, params: l * model.hidden, sequenceLength: l + seqLen, fits: l + seqLen <= model.maxPositions }, points };
+  return { pt: { l, params: l * model.hidden, sequenceLength: l + seqLen, fits: model.maxPositions === null || l + seqLen <= model.maxPositions }, points };
 }
 
 /**
@@ -182,8 +183,9 @@ export const deptMethod: MethodDefinition<DeptConfig> = {
   prefixLength: (config) => config.length,
   // Both parts act on the input embeddings: the short prompt and the update A·B of the tokens' rows.
   paramPlacement: (model, task, config) => ({ ...emptyPlacement(model), embeddings: deptPlan(model, task.seqLen, config).params, head: taskHeadParams(model, task) }),
+  unsupportedReason: (model, _task, config) => (config.length > 0 ? vocabInitProblem(model, config.init) : null),
   attach(model, task, config, rng): AttachedMethod {
-    const d = model.config.nEmbd;
+    const d = model.shape.hidden;
     const s = task.seqLen;
     const { m, r } = deptPlan(model.shape, s, config);
     if (m + r === 0) throw new Error(`DePT with m=0 and r=0 (budget ${config.budget} at s=${s}, d=${d}) has nothing to train`);
@@ -208,13 +210,13 @@ export const deptMethod: MethodDefinition<DeptConfig> = {
           // forward adds (lora_alpha/√r)·A·B; ours adds A·B, so lora_alpha = √r makes it 1.
           config: {
             peft_type: 'PROMPT_TUNING_LORA',
-            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            task_type: peftTaskType(task.kind),
             num_virtual_tokens: m,
             token_dim: d,
             hidden_size: d,
             num_transformer_submodules: 1,
-            num_attention_heads: model.config.nHead,
-            num_layers: model.config.nLayer,
+            num_attention_heads: model.shape.heads,
+            num_layers: model.shape.stacks[model.shape.promptStack],
             r,
             lora_alpha: Math.sqrt(r),
             max_length: s,

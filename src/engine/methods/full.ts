@@ -2,9 +2,21 @@ import { z } from 'zod';
 import type { MethodDefinition } from './types';
 import { taskHeadParams } from './types';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
-import { blockOfRole, emptyPlacement } from './param-placement-parts';
+import { blockOfRole, emptyPlacement, placementRow } from './param-placement-parts';
+import type { ModelShape, Stack } from '../models/hooks';
 
 export type FullConfig = Record<string, never>;
+
+/**
+ * Normalisation parameters inside one block, split as the placement view shows them: GPT-2 and
+ * ViT have a LayerNorm (weight + bias) before attention and before the MLP; T5 an RMS norm
+ * (weight only) before each sub-layer, the decoder's cross-attention included.
+ */
+function blockNormParams(model: ModelShape, stack: Stack): { attention: number; mlp: number } {
+  const d = model.hidden;
+  if (model.family !== 't5') return { attention: 2 * d, mlp: 2 * d };
+  return { attention: stack === 'decoder' ? 2 * d : d, mlp: d };
+}
 
 /** Full fine-tuning: every base weight trains (the tied LM head with the embeddings). */
 export const fullMethod: MethodDefinition<FullConfig> = {
@@ -15,16 +27,19 @@ export const fullMethod: MethodDefinition<FullConfig> = {
   defaults: {},
   trainableParams: (model, task) => ({ method: model.totalParams, head: taskHeadParams(model, task) }),
   paramPlacement(model, task) {
-    // Each block's linears (weights + biases) with its LayerNorm (2·d); the final LayerNorm and
-    // anything else the checkpoint holds is what remains of the total.
-    const d = model.hidden;
-    const block = { attention: 2 * d, mlp: 2 * d };
-    for (const linear of model.linears) block[blockOfRole(linear.role)] += linear.inFeatures * linear.outFeatures + linear.outFeatures;
-    const embeddings = (model.vocabSize + model.maxPositions) * d;
+    // Each block's linears (weights + biases) with its norms; the final norms and anything else
+    // the checkpoint holds (T5's relative position biases, an untied LM head) is what remains.
     const placement = emptyPlacement(model);
-    placement.embeddings = embeddings;
-    placement.layers = placement.layers.map(() => ({ ...block }));
-    placement.other = model.totalParams - embeddings - model.layers * (block.attention + block.mlp);
+    for (const stack of ['encoder', 'decoder'] as const) {
+      for (let layer = 0; layer < model.stacks[stack]; layer++) placement.layers[placementRow(model, stack, layer)] = blockNormParams(model, stack);
+    }
+    for (const linear of model.linears) {
+      const row = placement.layers[placementRow(model, linear.stack, linear.layer)];
+      row[blockOfRole(linear.role)] += linear.inFeatures * linear.outFeatures + (linear.hasBias ? linear.outFeatures : 0);
+    }
+    placement.embeddings = model.embeddingParams;
+    const inBlocks = placement.layers.reduce((sum, row) => sum + row.attention + row.mlp, 0);
+    placement.other = model.totalParams - model.embeddingParams - inBlocks;
     placement.head = taskHeadParams(model, task);
     return placement;
   },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
-import type { LinearSite, ModelShape } from '../models/hooks';
+import type { LinearShape, LinearSite, ModelShape } from '../models/hooks';
 import type { HostTensor } from '../io/safetensors';
 import { AdapterError, taskHeadParams, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
-import { blockOfRole, perLayerPlacement } from './param-placement-parts';
+import { blockOfRole, emptyPlacement, placementRow } from './param-placement-parts';
+import { peftTaskType } from './model-parts';
 import { maybeDropout, ownedVariable } from '../models/layers';
 
 /** Roles LoRA can target; q/k/v are the thirds of GPT-2's fused c_attn. */
@@ -31,15 +32,19 @@ export const loraSchema = z
   })
   .strict();
 
-/** (in, out) of one adapted matrix for each target role, per layer. */
-function targetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ role: LoraTarget; inF: number; outF: number }> {
-  const out: Array<{ role: LoraTarget; inF: number; outF: number }> = [];
+/**
+ * (in, out) of every adapted matrix of the model, with its block. Targets match roles wherever
+ * they occur, as PEFT's target_modules do: on T5 "q" adapts the encoder's and decoder's
+ * self-attention and the decoder's cross-attention.
+ */
+function targetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ linear: LinearShape; role: LoraTarget; inF: number; outF: number }> {
+  const out: Array<{ linear: LinearShape; role: LoraTarget; inF: number; outF: number }> = [];
   for (const linear of model.linears) {
     if (linear.fusedRoles) {
       const partSize = linear.outFeatures / linear.fusedRoles.length;
-      for (const role of linear.fusedRoles) if ((targets as readonly string[]).includes(role)) out.push({ role: role as LoraTarget, inF: linear.inFeatures, outF: partSize });
+      for (const role of linear.fusedRoles) if ((targets as readonly string[]).includes(role)) out.push({ linear, role: role as LoraTarget, inF: linear.inFeatures, outF: partSize });
     } else if ((targets as readonly string[]).includes(linear.role)) {
-      out.push({ role: linear.role as LoraTarget, inF: linear.inFeatures, outF: linear.outFeatures });
+      out.push({ linear, role: linear.role as LoraTarget, inF: linear.inFeatures, outF: linear.outFeatures });
     }
   }
   return out;
@@ -56,12 +61,28 @@ interface LoraPair {
   b: tf.Variable; // [size, r]
 }
 
-/** PEFT module path (relative to GPT2LMHeadModel) of a site. */
+/** PEFT's tensor-name prefix of a site: the module path in HF's task model class. */
 function peftModulePath(site: LinearSite): string {
-  return `base_model.model.transformer.${site.name}`;
+  return `base_model.model.${site.modulePath}`;
 }
 
-const MODULE_SUFFIX: Record<string, string> = { qkv: 'attn.c_attn', attn_out: 'attn.c_proj', mlp_in: 'mlp.c_fc', mlp_out: 'mlp.c_proj' };
+/** A module's path below its block: "attn.c_attn", "attention.attention.query", "layer.0.SelfAttention.q". */
+function moduleSuffix(site: Pick<LinearSite, 'modulePath'>): string {
+  return site.modulePath.replace(/^.*?\.\d+\./, '');
+}
+
+/**
+ * PEFT's `target_modules` for exactly the adapted modules: the list of module suffixes (PEFT
+ * matches a name that ends in ".suffix") when no unadapted module shares one; otherwise a
+ * regex that PEFT full-matches (ViT's "output.dense" would also match "attention.output.dense").
+ */
+function peftTargetModules(sites: readonly LinearSite[], adapted: ReadonlySet<string>): string[] | string {
+  const suffixes = [...new Set(sites.filter((s) => adapted.has(s.modulePath)).map(moduleSuffix))];
+  const ambiguous = sites.some((s) => !adapted.has(s.modulePath) && suffixes.some((suffix) => s.modulePath === suffix || s.modulePath.endsWith(`.${suffix}`)));
+  if (!ambiguous) return suffixes;
+  const patterns = new Set([...adapted].map((path) => path.replace(/\./g, '\\.').replace(/\\\.\d+\\\./, '\\.\\d+\\.')));
+  return `(${[...patterns].join('|')})`;
+}
 
 /**
  * LoRA (Hu et al. 2021) with Hugging Face PEFT's conventions: A Kaiming-uniform (a=√5, i.e.
@@ -79,13 +100,13 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
   schema: loraSchema,
   defaults: { r: 8, alpha: 16, dropout: 0, targets: ['q', 'v'] },
   trainableParams(model, task, config) {
-    const perLayer = targetShapes(model, config.targets).reduce((sum, t) => sum + config.r * (t.inF + t.outF), 0);
-    return { method: model.layers * perLayer, head: taskHeadParams(model, task) };
+    const method = targetShapes(model, config.targets).reduce((sum, t) => sum + config.r * (t.inF + t.outF), 0);
+    return { method, head: taskHeadParams(model, task) };
   },
   paramPlacement(model, task, config) {
-    const perLayer = { attention: 0, mlp: 0 };
-    for (const t of targetShapes(model, config.targets)) perLayer[blockOfRole(t.role)] += config.r * (t.inF + t.outF);
-    return perLayerPlacement(model, perLayer, taskHeadParams(model, task));
+    const placement = { ...emptyPlacement(model), head: taskHeadParams(model, task) };
+    for (const t of targetShapes(model, config.targets)) placement.layers[placementRow(model, t.linear.stack, t.linear.layer)][blockOfRole(t.role)] += config.r * (t.inF + t.outF);
+    return placement;
   },
   attach(model, task, config, rng) {
     const initRng = rng.fork('lora-init');
@@ -169,27 +190,27 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
           tensors.set(`${path}.lora_A.weight`, { dtype: 'F32', shape: [rank, site.inFeatures], data: aData });
           tensors.set(`${path}.lora_B.weight`, { dtype: 'F32', shape: [site.outFeatures, rank], data: bData });
           if (n > 1) {
-            rankPattern[MODULE_SUFFIX[site.role]] = rank;
-            alphaPattern[MODULE_SUFFIX[site.role]] = n * config.alpha;
+            rankPattern[moduleSuffix(site)] = rank;
+            alphaPattern[moduleSuffix(site)] = n * config.alpha;
           }
         }
-        const modules = [...new Set(pairs.map((p) => MODULE_SUFFIX[p.site.role]))];
         return {
           config: {
             peft_type: 'LORA',
-            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            task_type: peftTaskType(task.kind),
             r: config.r,
             lora_alpha: config.alpha,
             lora_dropout: config.dropout,
-            target_modules: modules,
+            target_modules: peftTargetModules(model.linearSites(), new Set(pairs.map((p) => p.site.modulePath))),
             rank_pattern: rankPattern,
             alpha_pattern: alphaPattern,
-            fan_in_fan_out: true,
+            // GPT-2's Conv1D stores [in, out] (PEFT's fan_in_fan_out); nn.Linear stores [out, in].
+            fan_in_fan_out: model.family === 'gpt2',
             bias: 'none',
             init_lora_weights: true,
             inference_mode: true,
-            modules_to_save: task.kind === 'classify' ? ['score'] : null,
-            // Ours: which thirds of c_attn are adapted, so loading can split the fused pair.
+            modules_to_save: task.kind === 'classify' ? ['score'] : task.kind === 'image-classify' ? ['classifier'] : null,
+            // Ours: which roles are adapted (on GPT-2 which thirds of c_attn), so loading can split a fused pair.
             peft_playground_targets: config.targets,
           },
           tensors,

@@ -193,10 +193,10 @@ export function decodeNolaAdapter(bytes: Uint8Array): NolaEncoded {
 
 /** Coefficients of an attached NOLA in the encoding's order, from its saved tensors. */
 export function nolaCoefficientsFromTensors(model: ModelShape, config: NolaConfig, tensors: Map<string, HostTensor>): Array<{ alpha: Float32Array; beta: Float32Array }> {
-  return nolaTargetShapes(model, config.targets).map(({ layer, role }) => {
-    const site = { name: siteNameOf(model, layer, role) };
-    return { alpha: expectTensor(tensors, nolaTensorName(site, role, 'alpha'), [config.k]), beta: expectTensor(tensors, nolaTensorName(site, role, 'beta'), [config.l]) };
-  });
+  return nolaTargetShapes(model, config.targets).map(({ linear, role }) => ({
+    alpha: expectTensor(tensors, nolaTensorName(linear, role, 'alpha'), [config.k]),
+    beta: expectTensor(tensors, nolaTensorName(linear, role, 'beta'), [config.l]),
+  }));
 }
 
 /** Tensors to load (loadAdapter) from decoded coefficients; checks the model's layer count. */
@@ -204,19 +204,13 @@ export function nolaTensorsFromEncoded(model: ModelShape, encoded: NolaEncoded):
   if (encoded.layers !== model.layers) throw new NolaEncodingError(`NOLA adapter, byte 22: it was trained on ${encoded.layers} layers, this model has ${model.layers}`);
   const shapes = nolaTargetShapes(model, encoded.config.targets);
   const tensors = new Map<string, HostTensor>();
-  shapes.forEach(({ layer, role }, i) => {
-    const site = { name: siteNameOf(model, layer, role) };
-    tensors.set(nolaTensorName(site, role, 'alpha'), { dtype: 'F32', shape: [encoded.config.k], data: encoded.coefficients[i].alpha });
-    tensors.set(nolaTensorName(site, role, 'beta'), { dtype: 'F32', shape: [encoded.config.l], data: encoded.coefficients[i].beta });
+  shapes.forEach(({ linear, role }, i) => {
+    tensors.set(nolaTensorName(linear, role, 'alpha'), { dtype: 'F32', shape: [encoded.config.k], data: encoded.coefficients[i].alpha });
+    tensors.set(nolaTensorName(linear, role, 'beta'), { dtype: 'F32', shape: [encoded.config.l], data: encoded.coefficients[i].beta });
   });
   return tensors;
 }
 
-const GPT2_MODULES: Record<LoraTarget, string> = { q: 'attn.c_attn', k: 'attn.c_attn', v: 'attn.c_attn', attn_out: 'attn.c_proj', mlp_in: 'mlp.c_fc', mlp_out: 'mlp.c_proj' };
-function siteNameOf(model: ModelShape, layer: number, role: LoraTarget): string {
-  if (model.family !== 'gpt2') throw new Error(`NOLA adapters: unknown model family ${model.family}`);
-  return `h.${layer}.${GPT2_MODULES[role]}`;
-}
 
 /** Bytes of the compact encoding, from the config alone (the UI's "stored bytes"). */
 export function nolaEncodedBytes(model: ModelShape, config: NolaConfig, bits: 32 | 8 | 4 | 3): number {

@@ -4,12 +4,13 @@ import { matMul2d } from '../kernels/matmul';
 import { NolaBasisCache, nolaCombine, type NolaBasisSpec, type NolaImplementation } from '../kernels/nola-basis';
 import { nolaStream, nolaTargetId, type NolaRole } from '../kernels/nola-prng';
 import { fakeQuantizeRows, quantizeVector, quantLevels } from '../kernels/nola-quant';
-import type { ForwardContext, LinearSite, ModelShape } from '../models/hooks';
+import type { ForwardContext, LinearShape, LinearSite, ModelShape } from '../models/hooks';
 import type { HostTensor } from '../io/safetensors';
 import { ownedVariable } from '../models/layers';
-import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
+import { AdapterError, taskHeadParams, type AttachedMethod, type MethodDefinition, type TaskKind } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost } from './host';
-import { blockOfRole, emptyPlacement } from './param-placement-parts';
+import { blockOfRole, emptyPlacement, placementRow } from './param-placement-parts';
+import { peftTaskType } from './model-parts';
 import { LORA_TARGETS, type LoraTarget } from './lora';
 import { checkEncodedMatches, decodeNolaAdapter, fromBase64Url, nolaEncodedBytes, nolaTensorsFromEncoded } from './nola-adapter-codec';
 
@@ -106,25 +107,53 @@ interface NolaTarget {
 }
 
 /** Tensor names: PEFT's module path, the role (which third of c_attn), the coefficient. */
-export function nolaTensorName(site: { name: string }, role: string, which: 'alpha' | 'beta'): string {
-  return `base_model.model.transformer.${site.name}.${role}.nola_${which}`;
+export function nolaTensorName(site: { modulePath: string }, role: string, which: 'alpha' | 'beta'): string {
+  return `base_model.model.${site.modulePath}.${role}.nola_${which}`;
+}
+
+/** One adapted matrix as the model's shape implies it. */
+export interface NolaTargetShape {
+  linear: LinearShape;
+  /** Placement row of its block (T5: encoder blocks first). */
+  row: number;
+  role: LoraTarget;
+  inF: number;
+  outF: number;
+  /** PRNG target id of its bases (see nolaTargetIdOf). */
+  targetId: number;
+}
+
+/**
+ * The PRNG target id of an adapted matrix. The first linear of a role in a block gets
+ * docs/nola-prng.md's `row·8 + role code` (GPT-2's ids, unchanged); a block's second linear of
+ * the same role (T5's cross-attention q/k/v/o, the gated FFN's wi_1) sets bit 29, so every
+ * matrix has its own bases. Shared bases are one set per role, as in the paper.
+ */
+function nolaTargetIdOf(role: LoraTarget, row: number, second: boolean, shared: boolean): number {
+  const id = nolaTargetId(role as NolaRole, row, shared);
+  return second && !shared ? (0x20000000 | id) >>> 0 : id;
 }
 
 /** The adapted matrices' shapes from the model shape alone, in the adapter's canonical order. */
-export function nolaTargetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ layer: number; role: LoraTarget; inF: number; outF: number }> {
-  const out: Array<{ layer: number; role: LoraTarget; inF: number; outF: number }> = [];
-  for (let layer = 0; layer < model.layers; layer++) {
-    for (const linear of model.linears) {
-      const roles = linear.fusedRoles ?? [linear.role];
-      const outF = linear.outFeatures / roles.length;
-      for (const role of roles) if ((targets as readonly string[]).includes(role)) out.push({ layer, role: role as LoraTarget, inF: linear.inFeatures, outF });
+export function nolaTargetShapes(model: ModelShape, targets: readonly LoraTarget[], shared = false): NolaTargetShape[] {
+  const out: NolaTargetShape[] = [];
+  const seen = new Set<string>();
+  for (const linear of model.linears) {
+    const roles = linear.fusedRoles ?? [linear.role];
+    const outF = linear.outFeatures / roles.length;
+    const row = placementRow(model, linear.stack, linear.layer);
+    for (const role of roles) {
+      if (!(targets as readonly string[]).includes(role)) continue;
+      const key = `${row}:${role}`;
+      const second = seen.has(key);
+      seen.add(key);
+      out.push({ linear, row, role: role as LoraTarget, inF: linear.inFeatures, outF, targetId: nolaTargetIdOf(role as LoraTarget, row, second, shared) });
     }
   }
   return out;
 }
 
-function basisSpecs(config: NolaConfig, role: LoraTarget, layer: number, inF: number, outF: number): { aSpec: NolaBasisSpec; bSpec: NolaBasisSpec } {
-  const id = nolaTargetId(role as NolaRole, layer, config.shared);
+function basisSpecs(config: NolaConfig, id: number, inF: number, outF: number): { aSpec: NolaBasisSpec; bSpec: NolaBasisSpec } {
   return {
     aSpec: { seed: config.seed, stream: nolaStream(id, 0), count: config.k, size: inF * config.r, scale: 1 / Math.sqrt(config.k), initScale: 1 / Math.sqrt(inF) },
     bSpec: { seed: config.seed, stream: nolaStream(id, 1), count: config.l, size: config.r * outF, scale: 1 / Math.sqrt(config.l), initScale: 0 },
@@ -143,28 +172,26 @@ export interface NolaAttached extends AttachedMethod {
   factors(siteName: string, role: LoraTarget): { a: tf.Tensor2D; b: tf.Tensor2D };
 }
 
-export function attachNola(model: Parameters<MethodDefinition<NolaConfig>['attach']>[0], config: NolaConfig, taskKind: 'lm' | 'classify', options: NolaAttachOptions = {}): NolaAttached {
+export function attachNola(model: Parameters<MethodDefinition<NolaConfig>['attach']>[0], config: NolaConfig, taskKind: TaskKind, options: NolaAttachOptions = {}): NolaAttached {
   const implementation = options.implementation ?? 'auto';
   const bits = config.quantBits === 'none' ? null : Number(config.quantBits);
   const cache = new NolaBasisCache();
   const targets: NolaTarget[] = [];
-  for (const site of model.linearSites()) {
-    const parts = site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }];
-    for (const part of parts) {
-      if (!(config.targets as readonly string[]).includes(part.role)) continue;
-      const role = part.role as LoraTarget;
-      const name = `${site.name}.${role}`;
-      targets.push({
-        site,
-        role,
-        layer: site.layer,
-        offset: part.offset,
-        size: part.size,
-        alpha: ownedVariable(tf.zeros([config.k]), true, `nola/${name}/alpha`),
-        beta: ownedVariable(tf.zeros([config.l]), true, `nola/${name}/beta`),
-        ...basisSpecs(config, role, site.layer, site.inFeatures, part.size),
-      });
-    }
+  const sites = new Map(model.linearSites().map((site) => [site.name, site]));
+  for (const shape of nolaTargetShapes(model.shape, config.targets, config.shared)) {
+    const site = sites.get(shape.linear.name)!;
+    const part = (site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }]).find((p) => p.role === shape.role)!;
+    const name = `${site.name}.${shape.role}`;
+    targets.push({
+      site,
+      role: shape.role,
+      layer: shape.row,
+      offset: part.offset,
+      size: part.size,
+      alpha: ownedVariable(tf.zeros([config.k]), true, `nola/${name}/alpha`),
+      beta: ownedVariable(tf.zeros([config.l]), true, `nola/${name}/beta`),
+      ...basisSpecs(config, shape.targetId, site.inFeatures, part.size),
+    });
   }
   if (config.adapter !== '') {
     try {
@@ -291,7 +318,7 @@ export function attachNola(model: Parameters<MethodDefinition<NolaConfig>['attac
       return {
         config: {
           peft_type: 'NOLA',
-          task_type: taskKind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+          task_type: peftTaskType(taskKind),
           // The bases are regenerated from these and the PRNG of docs/nola-prng.md (version 1).
           prng: 'nola-lowbias32-v1',
           seed: config.seed,
@@ -348,7 +375,7 @@ export const nolaMethod: MethodDefinition<NolaConfig> = {
   paramPlacement(model, task, config) {
     // Shared bases are regenerated from a seed, never trained: only each matrix's k + l coefficients count.
     const placement = { ...emptyPlacement(model), head: taskHeadParams(model, task) };
-    for (const t of nolaTargetShapes(model, config.targets)) placement.layers[t.layer][blockOfRole(t.role)] += config.k + config.l;
+    for (const t of nolaTargetShapes(model, config.targets)) placement.layers[t.row][blockOfRole(t.role)] += config.k + config.l;
     return placement;
   },
   // What the adapter is shared as: the compact encoding (seed + quantized α, β; the bases are

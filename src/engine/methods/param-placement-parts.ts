@@ -1,4 +1,4 @@
-import type { LinearRole, ModelShape } from '../models/hooks';
+import type { LinearRole, ModelShape, Stack } from '../models/hooks';
 
 /**
  * Where a method's trainable parameters sit in the model's block diagram (issue #9's "where do
@@ -10,7 +10,7 @@ import type { LinearRole, ModelShape } from '../models/hooks';
 export interface ParamPlacement {
   /** Token/position embeddings, or what a method adds at the input (prompts, DePT's update). */
   embeddings: number;
-  /** One entry per transformer layer, in order. */
+  /** One entry per transformer block, in order (T5: the encoder's blocks, then the decoder's). */
   layers: Array<{ attention: number; mlp: number }>;
   /** The task head (classification `score`, or the untied LM head of head-only training). */
   head: number;
@@ -32,6 +32,21 @@ export function emptyPlacement(model: Pick<ModelShape, 'layers'>): ParamPlacemen
 /** The same counts in every layer (most methods). */
 export function perLayerPlacement(model: Pick<ModelShape, 'layers'>, perLayer: { attention: number; mlp: number }, head: number): ParamPlacement {
   return { ...emptyPlacement(model), layers: Array.from({ length: model.layers }, () => ({ ...perLayer })), head };
+}
+
+/** The placement row of a stack's block: encoder blocks come first. */
+export function placementRow(model: Pick<ModelShape, 'stacks'>, stack: Stack, layer: number): number {
+  return stack === 'encoder' ? layer : model.stacks.encoder + layer;
+}
+
+/**
+ * The same counts in every block of the prompt stack only (deep prompts and APT hook the
+ * self-attention of that stack: all of GPT-2's or ViT's blocks, T5's encoder).
+ */
+export function promptStackPlacement(model: Pick<ModelShape, 'layers' | 'stacks' | 'promptStack'>, perLayer: { attention: number; mlp: number }, head: number): ParamPlacement {
+  const placement = { ...emptyPlacement(model), head };
+  for (let layer = 0; layer < model.stacks[model.promptStack]; layer++) placement.layers[placementRow(model, model.promptStack, layer)] = { ...perLayer };
+  return placement;
 }
 
 /** Everything in the placement, added up: equals method + head of `trainableParams`. */

@@ -5,7 +5,8 @@ import { taskHeadParams } from './types';
 import { emptyPlacement } from './param-placement-parts';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
 import { ownedVariable } from '../models/layers';
-import type { Gpt2Model } from '../models/gpt2';
+import type { BackboneModel } from '../models/model';
+import { peftTaskType, vocabInitProblem } from './model-parts';
 import type { Rng } from '../data/rng';
 
 export interface PromptConfig {
@@ -30,13 +31,15 @@ export const promptSchema = z
  * Initial prompt rows [length, d]: copies of randomly sampled vocabulary embeddings, or
  * N(0, initializer_range²). Shared with DePT, whose short prompt is initialised as PT's.
  */
-export function initialPromptRows(model: Gpt2Model, length: number, init: PromptConfig['init'], rng: Rng): tf.Tensor2D {
+export function initialPromptRows(model: BackboneModel, length: number, init: PromptConfig['init'], rng: Rng): tf.Tensor2D {
   if (init === 'vocab') {
-    const ids = Array.from({ length }, () => rng.int(model.config.vocabSize));
-    return tf.tidy(() => tf.gather(model.variable('wte.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
+    const table = model.tokenEmbeddingTable();
+    if (!table) throw new Error(vocabInitProblem(model.shape, init) ?? 'no token embeddings to sample prompt rows from');
+    const ids = Array.from({ length }, () => rng.int(model.shape.vocabSize));
+    return tf.tidy(() => tf.gather(table, tf.tensor1d(ids, 'int32')) as tf.Tensor2D);
   }
-  const d = model.config.nEmbd;
-  const data = Float32Array.from({ length: length * d }, () => rng.normal() * model.config.initializerRange);
+  const d = model.shape.hidden;
+  const data = Float32Array.from({ length: length * d }, () => rng.normal() * model.initializerRange);
   return tf.tensor2d(data, [length, d]);
 }
 
@@ -56,8 +59,9 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
   trainableParams: (model, task, config) => ({ method: config.length * model.hidden, head: taskHeadParams(model, task) }),
   prefixLength: (config) => config.length,
   paramPlacement: (model, task, config) => ({ ...emptyPlacement(model), embeddings: config.length * model.hidden, head: taskHeadParams(model, task) }),
+  unsupportedReason: (model, _task, config) => vocabInitProblem(model, config.init),
   attach(model, task, config, rng) {
-    const d = model.config.nEmbd;
+    const d = model.shape.hidden;
     const l = config.length;
     const prompt = ownedVariable(initialPromptRows(model, l, config.init, rng.fork('prompt-init')), true, 'prompt/embeddings');
     return {
@@ -71,12 +75,12 @@ export const promptMethod: MethodDefinition<PromptConfig> = {
           // PEFT's PromptTuningConfig fields, so the file reads like one of theirs.
           config: {
             peft_type: 'PROMPT_TUNING',
-            task_type: task.kind === 'lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
+            task_type: peftTaskType(task.kind),
             num_virtual_tokens: l,
             token_dim: d,
             num_transformer_submodules: 1,
-            num_attention_heads: model.config.nHead,
-            num_layers: model.config.nLayer,
+            num_attention_heads: model.shape.heads,
+            num_layers: model.shape.stacks[model.shape.promptStack],
             prompt_tuning_init: config.init === 'vocab' ? 'SAMPLE_VOCAB' : 'RANDOM',
             inference_mode: true,
           },

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import type { tf } from '../tf';
-import type { Gpt2Model } from '../models/gpt2';
+import type { BackboneModel } from '../models/model';
 import type { ModelHooks, ModelShape } from '../models/hooks';
 import type { Rng } from '../data/rng';
 import type { HostTensor } from '../io/safetensors';
 import type { ParamPlacement } from './param-placement-parts';
 
 export type MethodName = 'full' | 'head' | 'prompt' | 'lora' | 'dept' | 'deep-prompt' | 'apt' | 'nola';
-export type TaskKind = 'lm' | 'classify';
+export type TaskKind = 'lm' | 'classify' | 'image-classify' | 'seq2seq';
 
 /** Where a method's trainable tensors come from, each group with its own learning rate. */
 export interface ParamGroup {
@@ -25,9 +25,12 @@ export interface TrainableCount {
 /** The task-dependent part every method needs to size itself. */
 export interface TaskShape {
   kind: TaskKind;
-  /** Classes of a classification head (0 for language modelling). */
+  /** Classes of a classification head (0 for language modelling; label words for seq2seq). */
   numLabels: number;
-  /** Input tokens per example (before any prompt): DePT's s sizes its position-wise update. */
+  /**
+   * Input tokens per example (before any prompt): DePT's s sizes its position-wise update.
+   * Images: the patches; text-to-text: the encoder's tokens.
+   */
   seqLen: number;
 }
 
@@ -80,7 +83,12 @@ export interface MethodDefinition<C> {
    * method's count under "other" and the head under "head".
    */
   paramPlacement?(model: ModelShape, task: TaskShape, config: C): ParamPlacement;
-  attach(model: Gpt2Model, task: TaskShape, config: C, rng: Rng): AttachedMethod;
+  /**
+   * Why this configuration cannot run on this model and task (the UI shows it beside the method
+   * instead of hiding the method), or null. Absent = always applicable.
+   */
+  unsupportedReason?(model: ModelShape, task: TaskShape, config: C): string | null;
+  attach(model: BackboneModel, task: TaskShape, config: C, rng: Rng): AttachedMethod;
 }
 
 export class AdapterError extends Error {
@@ -92,9 +100,20 @@ export function methodStoredBytes<C>(method: MethodDefinition<C>, model: ModelSh
   return method.storedBytes ? method.storedBytes(model, task, config) : 4 * method.trainableParams(model, task, config).method;
 }
 
-/** Head parameters a task adds on top of any method (GPT2ForSequenceClassification's `score`). */
+/**
+ * Head parameters a task adds on top of any method: GPT2ForSequenceClassification's `score`
+ * (no bias), ViTForImageClassification's `classifier` (with bias); language modelling and
+ * text-to-text reuse the model's LM head (0).
+ */
 export function taskHeadParams(model: ModelShape, task: TaskShape): number {
-  return task.kind === 'classify' ? task.numLabels * model.hidden : 0;
+  if (task.kind === 'classify') return task.numLabels * model.hidden;
+  if (task.kind === 'image-classify') return task.numLabels * (model.hidden + 1);
+  return 0;
+}
+
+/** Rows of the LM head that head-only training unties and trains (LM and text-to-text). */
+export function lmHeadParams(model: ModelShape): number {
+  return model.vocabSize * model.hidden;
 }
 
 export function elementCount(shape: readonly number[]): number {

@@ -3,7 +3,10 @@ import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
 import { firstNonFinite } from '../io/finite';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
-import type { AttentionExtras, ForwardContext, LinearRole, LinearSite, ModelHooks, ModelShape } from './hooks';
+import type { AttentionExtras, LinearRole, LinearShape, LinearSite, ModelHooks, ModelShape } from './hooks';
+import { DropoutSeeds, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
+
+export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
 import type { Rng } from '../data/rng';
 
@@ -14,30 +17,9 @@ import type { Rng } from '../data/rng';
  * Read it top to bottom: `forward` → `block` → `attention` / `mlp`.
  */
 
-export interface ForwardOptions {
-  hooks?: ModelHooks;
-  /** Seed for this forward's dropout masks; null (default) = evaluation, no dropout. */
-  dropoutSeed?: number | null;
-}
-
-export class ModelLoadError extends Error {
-  override name = 'ModelLoadError';
-}
-
-/** Counter for distinct dropout seeds within one forward pass. */
-class DropoutSeeds implements ForwardContext {
-  private calls = 0;
-  constructor(private readonly base: number | null) {}
-  next(): number | null {
-    return this.base === null ? null : this.base * 1000 + this.calls++;
-  }
-  nextDropoutSeed(): number | null {
-    return this.next();
-  }
-}
-
-export class Gpt2Model {
+export class Gpt2Model implements BackboneModel {
   readonly family = 'gpt2' as const;
+  readonly shape: ModelShape;
   private readonly weights: Map<string, tf.Variable>;
   private readonly sites: LinearSite[][];
   /** 1/0 causal masks [1, 1, T, P+T] by shape: built once, not uploaded again every step. */
@@ -45,6 +27,7 @@ export class Gpt2Model {
 
   private constructor(readonly config: Gpt2Config, weights: Map<string, tf.Variable>) {
     this.weights = weights;
+    this.shape = gpt2ModelShape(config);
     this.sites = [];
     for (let i = 0; i < config.nLayer; i++) this.sites.push(this.layerSites(i));
   }
@@ -103,8 +86,12 @@ export class Gpt2Model {
     return Gpt2Model.fromWeights(config, host);
   }
 
-  get shape(): ModelShape {
-    return gpt2ModelShape(this.config);
+  get initializerRange(): number {
+    return this.config.initializerRange;
+  }
+
+  tokenEmbeddingTable(): tf.Variable {
+    return this.variable('wte.weight');
   }
 
   variable(name: string): tf.Variable {
@@ -118,8 +105,8 @@ export class Gpt2Model {
     return [...this.weights.entries()];
   }
 
-  linearSites(layer?: number): LinearSite[] {
-    return layer === undefined ? this.sites.flat() : this.sites[layer];
+  linearSites(): LinearSite[] {
+    return this.sites.flat();
   }
 
   /** The LM head matrix [vocab, d]. */
@@ -199,7 +186,7 @@ export class Gpt2Model {
     const p = `h.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}ln_1.weight`) as tf.Tensor1D, this.variable(`${p}ln_1.bias`) as tf.Tensor1D, c.layerNormEpsilon);
     const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input, keyMask, bias, hooks, seeds, extras);
-    const attnOut = hooks.attention ? hooks.attention({ layer, nHead: c.nHead, hidden: c.nEmbd }, ln1, base, seeds) : base(ln1);
+    const attnOut = hooks.attention ? hooks.attention({ stack: 'decoder', layer, nHead: c.nHead, hidden: c.nEmbd }, ln1, base, seeds) : base(ln1);
     const afterAttn = tf.add(x, attnOut) as tf.Tensor3D;
     const ln2 = layerNorm(afterAttn, this.variable(`${p}ln_2.weight`) as tf.Tensor1D, this.variable(`${p}ln_2.bias`) as tf.Tensor1D, c.layerNormEpsilon);
     return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
@@ -262,47 +249,59 @@ export class Gpt2Model {
   }
 
   private layerSites(layer: number): LinearSite[] {
-    const c = this.config;
-    const d = c.nEmbd;
-    const site = (module: string, role: LinearRole, inF: number, outF: number, fused?: LinearSite['fusedParts']): LinearSite => ({
-      name: `h.${layer}.${module}`,
-      layer,
-      role,
-      inFeatures: inF,
-      outFeatures: outF,
-      ...(fused ? { fusedParts: fused } : {}),
-      weight: this.variable(`h.${layer}.${module}.weight`),
-      bias: this.variable(`h.${layer}.${module}.bias`),
-    });
-    return [
-      site('attn.c_attn', 'qkv', d, 3 * d, [
-        { role: 'q', offset: 0, size: d },
-        { role: 'k', offset: d, size: d },
-        { role: 'v', offset: 2 * d, size: d },
-      ]),
-      site('attn.c_proj', 'attn_out', d, d),
-      site('mlp.c_fc', 'mlp_in', d, c.nInner),
-      site('mlp.c_proj', 'mlp_out', c.nInner, d),
-    ];
+    return this.shape.linears
+      .filter((linear) => linear.layer === layer)
+      .map((linear) => ({
+        ...linear,
+        ...(linear.fusedRoles ? { fusedParts: fusedParts(linear) } : {}),
+        weight: this.variable(`${linear.name}.weight`),
+        bias: this.variable(`${linear.name}.bias`),
+      }));
   }
+}
+
+/** The q/k/v thirds of a fused c_attn as column ranges. */
+function fusedParts(linear: LinearShape): NonNullable<LinearSite['fusedParts']> {
+  const roles = linear.fusedRoles ?? [];
+  const size = linear.outFeatures / roles.length;
+  return roles.map((role, i) => ({ role, offset: i * size, size }));
 }
 
 /** Sizes a method needs, from config.json alone (no weights): formulas are known before training. */
 export function gpt2ModelShape(c: Gpt2Config): ModelShape {
+  const d = c.nEmbd;
+  const linears: LinearShape[] = [];
+  for (let layer = 0; layer < c.nLayer; layer++) {
+    const linear = (module: string, role: LinearRole, inFeatures: number, outFeatures: number, fusedRoles?: LinearRole[]): LinearShape => ({
+      name: `h.${layer}.${module}`,
+      modulePath: `transformer.h.${layer}.${module}`,
+      stack: 'decoder',
+      layer,
+      role,
+      inFeatures,
+      outFeatures,
+      ...(fusedRoles ? { fusedRoles } : {}),
+      hasBias: true,
+    });
+    linears.push(
+      linear('attn.c_attn', 'qkv', d, 3 * d, ['q', 'k', 'v']),
+      linear('attn.c_proj', 'attn_out', d, d),
+      linear('mlp.c_fc', 'mlp_in', d, c.nInner),
+      linear('mlp.c_proj', 'mlp_out', c.nInner, d),
+    );
+  }
   return {
     family: 'gpt2',
-    hidden: c.nEmbd,
-    layers: c.nLayer,
+    hidden: d,
     heads: c.nHead,
     mlpHidden: c.nInner,
+    stacks: { encoder: 0, decoder: c.nLayer },
+    layers: c.nLayer,
+    promptStack: 'decoder',
     vocabSize: c.vocabSize,
     maxPositions: c.nPositions,
+    embeddingParams: (c.vocabSize + c.nPositions) * d,
     totalParams: gpt2ParamCount(c),
-    linears: [
-      { role: 'qkv', inFeatures: c.nEmbd, outFeatures: 3 * c.nEmbd, fusedRoles: ['q', 'k', 'v'] },
-      { role: 'attn_out', inFeatures: c.nEmbd, outFeatures: c.nEmbd },
-      { role: 'mlp_in', inFeatures: c.nEmbd, outFeatures: c.nInner },
-      { role: 'mlp_out', inFeatures: c.nInner, outFeatures: c.nEmbd },
-    ],
+    linears,
   };
 }

@@ -6,10 +6,22 @@ import type { tf } from '../tf';
  * input, its output, or both.
  */
 
+/** Which stack of blocks a layer belongs to: GPT-2 is decoder-only, ViT encoder-only, T5 both. */
+export type Stack = 'encoder' | 'decoder';
+
 /** One linear layer of the model, e.g. GPT-2's `h.3.attn.c_attn`. */
 export interface LinearSite {
-  /** HF module name without prefix, e.g. "h.3.attn.c_attn". */
+  /** Unique name within the model, e.g. "h.3.attn.c_attn" (also the variable-name stem). */
   name: string;
+  /**
+   * The module's path in Hugging Face's task model class, as PEFT names adapter tensors after
+   * it: "transformer.h.3.attn.c_attn" (GPT2LMHeadModel),
+   * "vit.encoder.layer.3.attention.attention.query" (ViTForImageClassification),
+   * "encoder.block.3.layer.0.SelfAttention.q" (T5ForConditionalGeneration).
+   */
+  modulePath: string;
+  stack: Stack;
+  /** Block index within its stack. */
   layer: number;
   /** Model-independent role: what LoRA/NOLA targets are matched against. */
   role: LinearRole;
@@ -20,14 +32,20 @@ export interface LinearSite {
    * belong to which role. Absent for an unfused linear.
    */
   fusedParts?: Array<{ role: LinearRole; offset: number; size: number }>;
-  /** Weight in [in, out] layout (y = x·W + b), frozen unless full fine-tuning. */
+  /**
+   * Weight in [in, out] layout (y = x·W + b), frozen unless full fine-tuning. (GPT-2's Conv1D
+   * stores this layout; nn.Linear weights of ViT/T5, stored [out, in], are transposed on load.)
+   */
   weight: tf.Variable;
   bias: tf.Variable | null;
 }
 
 export type LinearRole = 'qkv' | 'q' | 'k' | 'v' | 'attn_out' | 'mlp_in' | 'mlp_out';
 
+/** A self-attention block (cross-attention is not hooked). */
 export interface AttentionSite {
+  stack: Stack;
+  /** Block index within its stack. */
   layer: number;
   nHead: number;
   hidden: number;
@@ -54,9 +72,11 @@ export interface ForwardContext {
 
 export interface ModelHooks {
   /**
-   * Token embeddings [B, T, d] (before positions) → the sequence the model runs on. A prompt
-   * method prepends `prefixLength` rows; positions are then added to the whole sequence, as in
-   * Hugging Face PEFT's prompt tuning on GPT-2.
+   * Input embeddings [B, T, d] → the sequence the model runs on; a prompt method prepends
+   * `prefixLength` rows. GPT-2: token embeddings before positions, which are then added to the
+   * whole sequence (as PEFT's prompt tuning on GPT-2). T5: token embeddings (positions are
+   * relative, over the whole sequence). ViT: the patch embeddings with their positions already
+   * added; CLS is put in front afterwards, so prompts get no positions (VPT).
    */
   inputEmbeddings?: (tokenEmbeds: tf.Tensor3D) => tf.Tensor3D;
   /** Rows `inputEmbeddings` prepends; must be known up front to size masks and positions. */
@@ -72,16 +92,47 @@ export interface ModelHooks {
   ) => tf.Tensor3D;
 }
 
+export type ModelFamily = 'gpt2' | 'vit' | 't5';
+
+/** A linear layer as config.json implies it (no weights): what parameter formulas sum over. */
+export interface LinearShape {
+  name: string;
+  modulePath: string;
+  stack: Stack;
+  layer: number;
+  role: LinearRole;
+  inFeatures: number;
+  outFeatures: number;
+  /** For fused projections: the roles of its equal output parts, in order (GPT-2's q, k, v). */
+  fusedRoles?: LinearRole[];
+  hasBias: boolean;
+}
+
 /** What a method needs to know of any model to size itself, known from config alone. */
 export interface ModelShape {
-  family: 'gpt2';
+  family: ModelFamily;
   hidden: number;
-  layers: number;
   heads: number;
   mlpHidden: number;
+  /** Blocks per stack: GPT-2 {encoder 0, decoder L}, ViT {encoder L, decoder 0}, T5 both. */
+  stacks: Record<Stack, number>;
+  /** All blocks, every stack (encoder first): the rows of the parameter-placement diagram. */
+  layers: number;
+  /**
+   * The stack whose input a prompt joins and whose self-attention deep prompts hook by default
+   * (T5: the encoder; the decoder is optional).
+   */
+  promptStack: Stack;
+  /** Token vocabulary (0 for ViT: its inputs are image patches). */
   vocabSize: number;
-  maxPositions: number;
+  /**
+   * Longest input sequence, prompts included, the model can position (GPT-2 n_positions);
+   * null where prompts need no positions (ViT prompts, T5's relative positions).
+   */
+  maxPositions: number | null;
+  /** Parameters of the input embeddings (tokens, positions, patches, CLS): for placement views. */
+  embeddingParams: number;
   totalParams: number;
-  /** Every linear's role and shape per layer (same in each layer). */
-  linears: Array<{ role: LinearRole; inFeatures: number; outFeatures: number; fusedRoles?: LinearRole[] }>;
+  /** Every linear layer of the model, in forward order. */
+  linears: LinearShape[];
 }

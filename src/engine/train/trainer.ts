@@ -1,8 +1,9 @@
 import { tf } from '../tf';
-import type { Gpt2Model } from '../models/gpt2';
+import type { BackboneModel } from '../models/model';
 import type { AttachedMethod, TrainableCount } from '../methods/types';
 import type { Batch } from '../data/types';
-import { batchToTensors, disposeBatch, type TaskHead } from './task-head';
+import type { TaskHead } from './task-head';
+import { batchToTensors, disposeBatch, type AnyBatchTensors } from './batch-tensors';
 import { GroupedAdam, lrFactorAt, type OptimizerSettings, type ScheduleSettings } from './optimizer';
 import { backendBytes } from '../backend';
 
@@ -48,7 +49,7 @@ export interface EvalMetrics {
 }
 
 export interface TrainerOptions {
-  model: Gpt2Model;
+  model: BackboneModel;
   method: AttachedMethod;
   head: TaskHead;
   /** LR per group name; every group of the method (and "head") must have one. */
@@ -102,10 +103,13 @@ export class Trainer {
     return this.stepIndex >= this.options.totalSteps;
   }
 
-  private lossOf(batch: ReturnType<typeof batchToTensors>, dropoutSeed: number | null): tf.Scalar {
-    const { model, method, head } = this.options;
-    const hidden = model.forward(batch.inputIds, batch.attentionMask, { hooks: method.hooks, dropoutSeed });
-    return head.loss(hidden, batch, method.hooks.prefixLength ?? 0);
+  private lossOf(batch: AnyBatchTensors, dropoutSeed: number | null): tf.Scalar {
+    return this.options.head.loss(batch, this.options.method.hooks, dropoutSeed);
+  }
+
+  /** Images count as their patch tokens, so tokens/s compares across models. */
+  private upload(batch: Batch): AnyBatchTensors {
+    return batchToTensors(batch, this.options.head.task.seqLen);
   }
 
   /**
@@ -114,7 +118,7 @@ export class Trainer {
    */
   async trainStep(batch: Batch, sync: boolean): Promise<StepMetrics | null> {
     const started = performance.now();
-    const tensors = batchToTensors(batch);
+    const tensors = this.upload(batch);
     const lrFactor = lrFactorAt(this.stepIndex, this.options.totalSteps, this.options.schedule);
     const dropoutSeed = (this.options.seed * 7919 + this.stepIndex) % 2147483647;
     const vars = this.optimizer.variables;
@@ -166,25 +170,24 @@ export class Trainer {
 
   /** Loss (and accuracy or perplexity) over the given batches, no dropout, no gradients. */
   async evaluate(batches: Iterable<Batch>): Promise<EvalMetrics> {
-    const { model, method, head } = this.options;
+    const { method, head } = this.options;
     let lossSum = 0;
     let count = 0;
+    let examples = 0;
     let correct = 0;
     let hasAccuracy = false;
     for (const batch of batches) {
-      const tensors = batchToTensors(batch);
-      let hidden: tf.Tensor3D | null = null;
+      const tensors = this.upload(batch);
       let result: ReturnType<TaskHead['evaluate']>;
       try {
-        hidden = model.forward(tensors.inputIds, tensors.attentionMask, { hooks: method.hooks });
-        result = head.evaluate(hidden, tensors, method.hooks.prefixLength ?? 0);
+        result = head.evaluate(tensors, method.hooks);
       } finally {
-        hidden?.dispose();
         disposeBatch(tensors);
       }
       lossSum += (await result.lossSum.data())[0];
       result.lossSum.dispose();
       count += result.count;
+      examples += result.examples ?? result.count;
       if (result.correct) {
         hasAccuracy = true;
         correct += (await result.correct.data())[0];
@@ -196,7 +199,7 @@ export class Trainer {
       step: this.stepIndex,
       loss,
       perplexity: head.task.kind === 'lm' ? Math.exp(loss) : null,
-      accuracy: hasAccuracy ? correct / count : null,
+      accuracy: hasAccuracy ? correct / examples : null,
       count,
     };
   }

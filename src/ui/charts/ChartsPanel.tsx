@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { formatBytes, formatLoss, formatRate } from '../format';
+import { builtInFamily } from '../model-switch';
 import { useAppStore } from '../store';
 import { MetricChart } from './MetricChart';
 import { lossChartData, stepChartData } from './series';
@@ -12,6 +13,8 @@ export function ChartsPanel() {
   // Imported runs may have trained longer than this page's experiment: the axis holds them all.
   const maxStep = importedRuns.reduce((max, r) => Math.max(max, r.steps.at(-1)?.step ?? 0, r.evals.at(-1)?.step ?? 0), ownMaxStep);
   const loss = useMemo(() => lossChartData(runs), [runs]);
+  // A ViT's tokens are its image patches.
+  const patches = useAppStore((s) => builtInFamily((s.runSpec ?? s.spec).model) === 'vit');
   const speed = useMemo(() => stepChartData(runs, (p) => p.tokensPerSec), [runs]);
   const memory = useMemo(() => stepChartData(runs, (p) => p.runBytes), [runs]);
   return (
@@ -27,8 +30,8 @@ export function ChartsPanel() {
           testId="chart-loss"
         />
         <MetricChart
-          title="Throughput: tokens per second"
-          description="Training tokens processed per second at each logged step, per method."
+          title={patches ? 'Throughput: image patches per second' : 'Throughput: tokens per second'}
+          description={`Training ${patches ? 'image patches' : 'tokens'} processed per second at each logged step, per method.`}
           data={speed}
           maxStep={maxStep}
           format={formatRate}

@@ -6,7 +6,7 @@ export function Header() {
   return (
     <header className="app-header">
       <h1>PEFT playground</h1>
-      <p className="tagline">Full fine-tuning, head-only, prompt tuning, LoRA, DePT, NOLA, deep prompts and APT on a tiny GPT-2, trained side by side in your browser.</p>
+      <p className="tagline">Full fine-tuning, head-only, prompt tuning, LoRA, DePT, NOLA, deep prompts and APT on tiny GPT-2, T5 and ViT checkpoints, trained side by side in your browser.</p>
       <p className="backend" data-testid="backend" aria-live="polite">
         <span className="visually-hidden">Backend: </span>
         {backend ? `${backend.backend} · ${backend.adapter}` : backendError ? 'no backend' : 'starting backend…'}

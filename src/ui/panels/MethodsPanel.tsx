@@ -1,5 +1,8 @@
 import { METHODS } from '../../engine/methods/registry';
 import { methodColour } from '../catalog';
+import { useModelShape, useTaskShape } from '../model-info';
+import { defaultsForModel } from '../model-switch';
+import { methodUnsupportedReason } from '../run-blockers';
 import { useAppStore } from '../store';
 import { MethodOptions } from './MethodOptions';
 import { TrainableLine } from './TrainableLine';
@@ -10,6 +13,10 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const toggleMethod = useAppStore((s) => s.toggleMethod);
   const setMethodOptions = useAppStore((s) => s.setMethodOptions);
+  const model = useModelShape(spec.model);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
+  const modelShape = model.state === 'ready' ? model.value.shape : null;
+  const taskShape = task.state === 'ready' ? task.value : null;
   return (
     <section className="panel" aria-labelledby="methods-heading">
       <h2 id="methods-heading">Methods to compare</h2>
@@ -17,18 +24,27 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
         const selected = spec.methods.find((m) => m.name === method.name);
         // The spec needs at least one method; the last one cannot be unticked.
         const onlyOne = !!selected && spec.methods.length === 1;
+        // A method starts with options that suit the model (ViT: prompt rows start random).
+        const defaults = defaultsForModel(method.name, method.defaults as Record<string, unknown>, modelShape?.vocabSize ?? null);
+        // Shown, not hidden: why this configuration cannot run on this model and task.
+        const unsupported = methodUnsupportedReason(method.name, selected?.options ?? defaults, modelShape, taskShape);
         return (
-          <div key={method.name} className="method" data-method={method.name} style={{ borderLeftColor: methodColour(method.name) }}>
+          <div
+            key={method.name}
+            className={`method${unsupported ? ' unsupported' : ''}`}
+            data-method={method.name}
+            style={{ borderLeftColor: methodColour(method.name) }}
+          >
             <label className="check method-title">
-              <input
-                type="checkbox"
-                checked={!!selected}
-                disabled={disabled || onlyOne}
-                onChange={(event) => toggleMethod(method.name, event.target.checked, method.defaults as Record<string, unknown>)}
-              />
+              <input type="checkbox" checked={!!selected} disabled={disabled || onlyOne} onChange={(event) => toggleMethod(method.name, event.target.checked, defaults)} />
               {method.title}
             </label>
             <p className="hint">{method.summary}</p>
+            {unsupported && (
+              <p className="field-error unsupported-reason" data-testid={`unsupported-${method.name}`}>
+                Not on this model: {unsupported}
+              </p>
+            )}
             {selected && (
               <>
                 <MethodOptions method={method} options={selected.options} disabled={disabled} onChange={(options) => setMethodOptions(method.name, options)} />

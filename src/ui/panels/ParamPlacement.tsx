@@ -114,7 +114,7 @@ export function ParamPlacementView({ method, placement }: { method: MethodName; 
 export function ParamPlacementDetails({ method, options }: { method: MethodName; options: Record<string, unknown> }) {
   const spec = useAppStore((s) => s.spec);
   const model = useModelShape(spec.model);
-  const task = useTaskShape(spec.task, spec.seqLen);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   let body;
   if (model.state === 'error' || task.state === 'error') body = <p className="hint">Unknown: the model or task could not be read.</p>;
   else if (model.state === 'loading' || task.state === 'loading') body = <p className="hint">Counting…</p>;

@@ -1,4 +1,4 @@
-import { useModelShape } from '../model-info';
+import { useModelShape, useTaskShape } from '../model-info';
 import { runBlockers } from '../run-blockers';
 import { isActive } from '../run-state';
 import { useAppStore } from '../store';
@@ -12,7 +12,8 @@ export function RunControls() {
   const fromLink = useAppStore((s) => s.fromLink);
   const hasResults = useAppStore((s) => s.runs.length > 0 || s.status === 'error');
   const model = useModelShape(spec.model);
-  const blockers = runBlockers(spec, model.state === 'ready' ? model.value.shape : null);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
+  const blockers = runBlockers(spec, model.state === 'ready' ? model.value.shape : null, task.state === 'ready' ? task.value : null);
   const active = isActive(status);
   const canRun = !active && backend !== null && blockers.length === 0;
   return (

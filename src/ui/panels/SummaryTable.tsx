@@ -2,6 +2,7 @@ import { taskById, isTaskId } from '../../engine/data/tasks';
 import { runTitle } from '../charts/series';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatPercent, formatRate } from '../format';
+import { builtInFamily } from '../model-switch';
 import { useAppStore, type RunSeries } from '../store';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
 
@@ -34,6 +35,11 @@ export function SummaryTable() {
   const runSpec = useAppStore((s) => s.runSpec);
   const setSpec = useAppStore((s) => s.setSpec);
   const metric = runSpec && isTaskId(runSpec.task) ? taskById(runSpec.task).metric : 'accuracy';
+  const family = runSpec ? builtInFamily(runSpec.model) : null;
+  // T5 answers in words: a prediction counts only when the whole decoded target matches.
+  const metricHeader = metric === 'perplexity' ? 'Val perplexity' : family === 't5' ? 'Val accuracy (exact match)' : 'Val accuracy';
+  const tokensTitle =
+    family === 'vit' ? 'Image patches per second (each image is its patch tokens)' : family === 't5' ? 'Encoder input + decoder target tokens per second' : 'Input tokens per second';
   return (
     <section className="panel" aria-labelledby="summary-heading">
       <h2 id="summary-heading">Summary per run</h2>
@@ -49,8 +55,10 @@ export function SummaryTable() {
                 <th scope="col">Head params</th>
                 <th scope="col">% of model</th>
                 <th scope="col">Val loss</th>
-                <th scope="col">{metric === 'perplexity' ? 'Val perplexity' : 'Val accuracy'}</th>
-                <th scope="col">Tokens/s</th>
+                <th scope="col">{metricHeader}</th>
+                <th scope="col" title={tokensTitle}>
+                  {family === 'vit' ? 'Patches/s' : 'Tokens/s'}
+                </th>
                 <th scope="col">Run memory</th>
                 <th scope="col" title="What the trained adapter stores, task head apart: float32 tensors; NOLA: seed + quantized coefficients (its link encoding)">Stored adapter</th>
                 <th scope="col" title="tfjs's peak on the shared device while the runs trained together">Peak GPU memory (all runs)</th>

@@ -24,7 +24,7 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
   const selectedId = useSweepStore((s) => s.selectedPresetId);
   const select = useSweepStore((s) => s.select);
   const model = useModelShape(spec.model);
-  const task = useTaskShape(spec.task, spec.seqLen);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   const preset = SWEEP_PRESETS.find((p) => p.id === selectedId) ?? null;
 
   const choose = (id: string) => {
@@ -35,7 +35,8 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
 
   const variants = preset ? sweepSpecs(preset, spec) : [];
   const shape = model.state === 'ready' ? model.value.shape : null;
-  const blockers = [...new Set(variants.flatMap(({ label, spec: v }) => runBlockers(v, shape).map((b) => `${label}: ${b}`)))];
+  const taskShape = task.state === 'ready' ? task.value : null;
+  const blockers = [...new Set(variants.flatMap(({ label, spec: v }) => runBlockers(v, shape, taskShape).map((b) => `${label}: ${b}`)))];
   const canRun = !!preset && !disabled && !isActive(status) && backend !== null && blockers.length === 0;
 
   return (

@@ -9,7 +9,7 @@ import { useAppStore } from '../store';
 export function TrainableLine({ method, options }: { method: MethodName; options: Record<string, unknown> }) {
   const spec = useAppStore((s) => s.spec);
   const model = useModelShape(spec.model);
-  const task = useTaskShape(spec.task, spec.seqLen);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   let text: string;
   if (model.state === 'error' || task.state === 'error') text = 'Trainable params: unknown (the model or task could not be read).';
   else if (model.state === 'loading' || task.state === 'loading') text = 'Trainable params: counting…';

@@ -2,6 +2,8 @@ import type { ExperimentSpec } from '../../engine/experiment/spec';
 import { LR_GROUPS } from '../catalog';
 import { NumberField } from '../components/NumberField';
 import { SelectField } from '../components/SelectField';
+import { fixedInputLength } from '../../engine/models/families';
+import { useModelShape } from '../model-info';
 import { specProblem } from '../spec-edit';
 import { useAppStore } from '../store';
 
@@ -10,6 +12,11 @@ type Lr = ExperimentSpec['optimizer']['lr'];
 export function TrainingPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const setSpec = useAppStore((s) => s.setSpec);
+  const model = useModelShape(spec.model);
+  const family = model.state === 'ready' ? model.value.model.family : null;
+  const fixedLength = model.state === 'ready' ? fixedInputLength(model.value.model) : null;
+  const seqLenHint =
+    fixedLength !== null ? `Not used: ViT always reads its ${fixedLength} image patches.` : family === 't5' ? 'Encoder input tokens, the task prefix included.' : undefined;
   /** A numeric field of the spec: validated by the engine's schema on the edited copy. */
   const field = (label: string, get: (s: ExperimentSpec) => number, put: (s: ExperimentSpec, v: number) => ExperimentSpec, integer: boolean, hint?: string) => (
     <NumberField
@@ -35,7 +42,7 @@ export function TrainingPanel({ disabled }: { disabled: boolean }) {
       <div className="grid-2">
         {field('Steps', (s) => s.steps, (s, v) => ({ ...s, steps: v }), true)}
         {field('Batch size', (s) => s.batchSize, (s, v) => ({ ...s, batchSize: v }), true)}
-        {field('Sequence length (tokens)', (s) => s.seqLen, (s, v) => ({ ...s, seqLen: v }), true)}
+        {field('Sequence length (tokens)', (s) => s.seqLen, (s, v) => ({ ...s, seqLen: v }), true, seqLenHint)}
         {field('Seed', (s) => s.seed, (s, v) => ({ ...s, seed: v }), true)}
         {field('Evaluate every (steps, 0 = end only)', (s) => s.eval.every, (s, v) => ({ ...s, eval: { ...s.eval, every: v } }), true)}
         {field('Validation batches', (s) => s.eval.maxBatches, (s, v) => ({ ...s, eval: { ...s.eval, maxBatches: v } }), true)}

@@ -1,0 +1,15 @@
+import { initNodeBackend, nodeRunnerEnv, modelSource } from './src/cli/node-env';
+import { runBenchSuite, SUITE_CONFIGS } from './src/engine/bench/suite';
+import { benchMarkdown } from './src/engine/bench/results';
+import { sourceFor } from './src/engine/io/node-source';
+await initNodeBackend();
+const mode = (process.argv[2] ?? 'quick') as 'quick';
+const base = SUITE_CONFIGS[mode];
+const map: Record<string, string> = { 'tiny-vit': '/tmp/dev-tiny-vit', 'tiny-t5': '/tmp/dev-tiny-t5' };
+const env = { ...nodeRunnerEnv, modelSource: (m: string) => (map[m] ? sourceFor(map[m]) : modelSource(m)) };
+const only = process.argv[3]?.split(',');
+const config = { ...base, models: base.models.filter((m) => !only || only.includes(m.model)) };
+const t0 = performance.now();
+const r = await runBenchSuite({ mode, env, environment: { machine: 'dev', browser: 'node', backend: 'wasm', adapter: 'wasm' }, config, onProgress: (p) => { if (/step 1 of|loading/.test(p.message)) console.error(((performance.now()-t0)/1000).toFixed(0), p.message); } });
+console.log(benchMarkdown(r));
+process.exit(0);

@@ -1,0 +1,539 @@
+import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
+import type { HostTensor } from '../io/safetensors';
+import { firstNonFinite } from '../io/finite';
+import type { Rng } from '../data/rng';
+import { type T5Config, t5LinearSpecs, t5ModelShape, t5TiedAliases, t5WeightShapes } from './t5-config';
+import type { AttentionExtras, LinearSite, ModelHooks, ModelShape, Stack } from './hooks';
+import { type BackboneModel, DropoutSeeds, type ForwardOptions, ModelLoadError } from './model';
+import { activation, maybeDropout, ownedVariable } from './layers';
+
+/**
+ * T5 as Hugging Face's T5ForConditionalGeneration computes it, in float32: an encoder and a
+ * decoder stack of pre-norm blocks with RMS LayerNorms (no mean, no bias), attention without the
+ * 1/√d scaling, relative-position biases computed in block 0 of each stack and shared by all its
+ * blocks, cross-attention without position bias, and an LM head tied to `shared` (hidden states
+ * scaled by d_model^-0.5 first) unless `tie_word_embeddings` is false.
+ * Read it top to bottom: `encode` / `decode` → `encoderBlock` / `decoderBlock` →
+ * `selfAttentionLayer` / `feedForwardLayer` → `attention` / `linear`.
+ *
+ * Linear weights are held as variables in [in, out] layout (LinearSite's convention) under their
+ * HF names (`encoder.block.0.layer.0.SelfAttention.q.weight`); HF stores nn.Linear as [out, in],
+ * so they are transposed on load and back in `toHostWeights`.
+ *
+ * Deep prompts (`extras.prefixHidden` in the `attention` hook) join the keys and values of a
+ * self-attention with ZERO position bias and are visible to every query, also in the causal
+ * decoder: prompts have no position, the same in both stacks and for any input length. (A choice:
+ * HF's T5 decoder, handed PEFT prefix-tuning key/values as past_key_values, would instead treat
+ * them as the positions just before the sequence and bias them by distance; its encoder takes no
+ * past key/values at all.)
+ */
+
+/** Additive mask value where a query may not look (as gpt2.ts; softmax gives exactly 0). */
+const MASKED = -1e9;
+
+export interface T5EncoderOutput {
+  /** [B, prefix + T, d] after encoder.final_layer_norm (and dropout while training). */
+  hidden: tf.Tensor3D;
+  /** [B, prefix + T] float 1/0: which encoder positions cross-attention may look at. */
+  keyMask: tf.Tensor2D;
+}
+
+/**
+ * HF's `T5Attention._relative_position_bucket`: the bucket of `relativePosition` = key − query.
+ * Bidirectional (encoder): half the buckets for keys after the query. Causal (decoder): keys after
+ * the query all fall in bucket 0 (they are masked anyway). Small distances get their own bucket,
+ * larger ones share logarithmically wider buckets up to `maxDistance`, beyond it the last one.
+ * The log is evaluated in float32 steps (Math.fround) as PyTorch does on a float tensor.
+ */
+export function t5RelativePositionBucket(relativePosition: number, bidirectional: boolean, numBuckets: number, maxDistance: number): number {
+  let buckets = numBuckets;
+  let bucket = 0;
+  let distance: number;
+  if (bidirectional) {
+    buckets = Math.floor(buckets / 2);
+    if (relativePosition > 0) bucket += buckets;
+    distance = Math.abs(relativePosition);
+  } else {
+    distance = -Math.min(relativePosition, 0);
+  }
+  const maxExact = Math.floor(buckets / 2);
+  if (distance < maxExact) return bucket + distance;
+  const f = Math.fround;
+  const scaled = f(f(f(Math.log(f(distance / maxExact))) / f(Math.log(maxDistance / maxExact))) * (buckets - maxExact));
+  return bucket + Math.min(maxExact + Math.trunc(scaled), buckets - 1);
+}
+
+/** T5LayerNorm: x / √(mean(x²) + eps) · w, no mean subtraction, no bias. */
+function rmsNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const meanSquare = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as tf.Tensor3D;
+  });
+}
+
+/** nn.Linear [out, in] → [in, out], on the host (load time, no GPU work). */
+function transposeHost(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  }
+  return out;
+}
+
+/**
+ * Dropout seeds of one stack: a forward's seed s gives the encoder 2s and the decoder 2s + 1,
+ * so that a caller passing the same seed to `encode` and `decode` gets distinct masks.
+ */
+function stackSeeds(options: ForwardOptions, stackIndex: 0 | 1): DropoutSeeds {
+  const seed = options.dropoutSeed ?? null;
+  return new DropoutSeeds(seed === null ? null : 2 * seed + stackIndex);
+}
+
+export class T5Model implements BackboneModel {
+  readonly family = 't5' as const;
+  readonly shape: ModelShape;
+  private readonly weights: Map<string, tf.Variable>;
+  private readonly sites: LinearSite[];
+  private readonly siteByPath: Map<string, LinearSite>;
+  /** Bucket indices [q·k] by (q, k, direction), and causal 1/0 masks: built once, not per step. */
+  private readonly bucketTables = new Map<string, tf.Tensor1D>();
+  private readonly causalMasks = new Map<string, tf.Tensor4D>();
+
+  private constructor(readonly config: T5Config, weights: Map<string, tf.Variable>) {
+    this.weights = weights;
+    this.shape = t5ModelShape(config);
+    this.sites = t5LinearSpecs(config).map((spec) => ({
+      name: spec.modulePath,
+      modulePath: spec.modulePath,
+      stack: spec.stack,
+      layer: spec.layer,
+      role: spec.role,
+      inFeatures: spec.inFeatures,
+      outFeatures: spec.outFeatures,
+      weight: this.variable(`${spec.modulePath}.weight`),
+      bias: null,
+    }));
+    this.siteByPath = new Map(this.sites.map((s) => [s.modulePath, s]));
+  }
+
+  /**
+   * Builds the model from host tensors under T5ForConditionalGeneration's names. Validates every
+   * name, shape, dtype and value first, so a bad checkpoint leaves nothing on the GPU.
+   */
+  static fromWeights(config: T5Config, host: Map<string, HostTensor>): T5Model {
+    const expected = t5WeightShapes(config);
+    const aliases = new Set(t5TiedAliases(config));
+    for (const name of host.keys()) {
+      if (!expected.has(name) && !aliases.has(name)) {
+        throw new ModelLoadError(
+          `model.safetensors: unexpected tensor "${name}" for a T5 with num_layers=${config.numLayers}, num_decoder_layers=${config.numDecoderLayers}, feed_forward_proj="${config.feedForwardProj}", tie_word_embeddings=${config.tieWordEmbeddings} (does config.json match the weights?)`,
+        );
+      }
+    }
+    for (const [name, shape] of expected) {
+      const tensor = host.get(name);
+      if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
+      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
+        throw new ModelLoadError(`model.safetensors: tensor "${name}" has shape [${tensor.shape}], config.json implies [${shape}]`);
+      }
+      if (!(tensor.data instanceof Float32Array)) {
+        throw new ModelLoadError(`model.safetensors: tensor "${name}" has integer dtype ${tensor.dtype}, expected a float dtype`);
+      }
+      const bad = firstNonFinite(tensor.data);
+      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${name}" element ${bad} is ${tensor.data[bad]}`);
+    }
+    const shared = host.get('shared.weight')!.data;
+    for (const alias of aliases) {
+      const tensor = host.get(alias);
+      if (!tensor) continue;
+      const same = tensor.data.length === shared.length && tensor.data.every((v, i) => v === shared[i]);
+      if (!same) throw new ModelLoadError(`model.safetensors: tensor "${alias}" differs from "shared.weight", but tie_word_embeddings makes them one tensor`);
+    }
+    const linearShapes = new Set(t5LinearSpecs(config).map((l) => `${l.modulePath}.weight`));
+    const weights = new Map<string, tf.Variable>();
+    try {
+      for (const [name, shape] of expected) {
+        let data = host.get(name)!.data as Float32Array;
+        let heldShape = shape;
+        if (linearShapes.has(name)) {
+          data = transposeHost(data, shape[0], shape[1]);
+          heldShape = [shape[1], shape[0]];
+        }
+        weights.set(name, ownedVariable(tf.tensor(data, heldShape, 'float32'), false, `t5/${name}`));
+      }
+    } catch (error) {
+      for (const v of weights.values()) v.dispose();
+      throw error;
+    }
+    return new T5Model(config, weights);
+  }
+
+  /**
+   * HF's T5PreTrainedModel._init_weights with factor = initializer_factor: LayerNorms factor·1;
+   * shared (and an untied lm_head) N(0, factor); q N(0, factor·(d_model·d_kv)^-½); k, v and the
+   * relative-position tables N(0, factor·d_model^-½); o N(0, factor·(heads·d_kv)^-½);
+   * wi / wi_0 / wi_1 N(0, factor·d_model^-½); wo N(0, factor·d_ff^-½).
+   */
+  static randomInit(config: T5Config, rng: Rng): T5Model {
+    const c = config;
+    const factor = c.initializerFactor;
+    const stdOf = (name: string): number | 'ones' => {
+      if (name.endsWith('layer_norm.weight')) return 'ones';
+      if (name === 'shared.weight' || name === 'lm_head.weight') return factor;
+      if (name.endsWith('relative_attention_bias.weight')) return factor * c.dModel ** -0.5;
+      const module = name.slice(0, -'.weight'.length).split('.').pop();
+      switch (module) {
+        case 'q':
+          return factor * (c.dModel * c.dKv) ** -0.5;
+        case 'k':
+        case 'v':
+        case 'wi':
+        case 'wi_0':
+        case 'wi_1':
+          return factor * c.dModel ** -0.5;
+        case 'o':
+          return factor * (c.numHeads * c.dKv) ** -0.5;
+        case 'wo':
+          return factor * c.dFf ** -0.5;
+      }
+      throw new Error(`no init rule for T5 weight "${name}"`);
+    };
+    const host = new Map<string, HostTensor>();
+    for (const [name, shape] of t5WeightShapes(c)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      const std = stdOf(name);
+      if (std === 'ones') data.fill(factor);
+      else for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+      host.set(name, { dtype: 'F32', shape, data });
+    }
+    return T5Model.fromWeights(c, host);
+  }
+
+  /** Std of HF's init of the token table (factor·1): new prompt rows and heads use it. */
+  get initializerRange(): number {
+    return this.config.initializerFactor;
+  }
+
+  variable(name: string): tf.Variable {
+    const v = this.weights.get(name);
+    if (!v) throw new Error(`T5 has no weight "${name}"`);
+    return v;
+  }
+
+  /** Every base weight by HF name; linear weights are held [in, out] (see the file comment). */
+  namedVariables(): Array<[string, tf.Variable]> {
+    return [...this.weights.entries()];
+  }
+
+  linearSites(): LinearSite[] {
+    return this.sites;
+  }
+
+  tokenEmbeddingTable(): tf.Variable {
+    return this.variable('shared.weight');
+  }
+
+  /** The LM head matrix [vocab, d]: `shared` when tied. */
+  lmHeadWeight(): tf.Variable {
+    return this.weights.get('lm_head.weight') ?? this.variable('shared.weight');
+  }
+
+  /**
+   * Runs the encoder on token ids [B, T] with a 1/0 attention mask [B, T] (right padding). An
+   * `inputEmbeddings` hook may prepend `prefixLength` rows: they join the mask as ones and the
+   * relative positions run over the whole sequence (PEFT's prompt tuning on T5).
+   */
+  encode(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, options: ForwardOptions = {}): T5EncoderOutput {
+    const hooks = options.hooks ?? {};
+    const prefix = hooks.prefixLength ?? 0;
+    const [batch, seq] = inputIds.shape;
+    const total = prefix + seq;
+    const c = this.config;
+    const seeds = stackSeeds(options, 0);
+    return tf.tidy(() => {
+      let embeds = tf.gather(this.variable('shared.weight'), inputIds) as tf.Tensor3D;
+      if (hooks.inputEmbeddings) embeds = hooks.inputEmbeddings(embeds);
+      if (embeds.shape[1] !== total) {
+        throw new Error(`inputEmbeddings hook returned ${embeds.shape[1]} positions, declared prefixLength ${prefix} + ${seq}`);
+      }
+      let keyMask = tf.cast(attentionMask, 'float32') as tf.Tensor2D;
+      if (prefix > 0) keyMask = tf.concat([tf.ones([batch, prefix]), keyMask], 1);
+      const bias = tf.add(this.positionBias('encoder', total, total), this.keyBias(keyMask)) as tf.Tensor4D;
+      let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
+      for (let layer = 0; layer < c.numLayers; layer++) x = this.encoderBlock(layer, x, bias, hooks, seeds);
+      const hidden = maybeDropout(rmsNorm(x, this.variable('encoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
+      return { hidden, keyMask };
+    });
+  }
+
+  /**
+   * Runs the decoder (teacher forcing: all positions at once, causal) on decoder input ids
+   * [B, T'] (usually `shiftRight(labels)`) against the encoder's output. `decoderMask` [B, T']
+   * masks padded decoder positions as keys (HF's decoder_attention_mask); by default all count.
+   * Returns hidden states [B, T', d] after decoder.final_layer_norm.
+   */
+  decode(decoderInputIds: tf.Tensor2D, encoder: T5EncoderOutput, options: ForwardOptions = {}, decoderMask?: tf.Tensor2D): tf.Tensor3D {
+    const hooks = options.hooks ?? {};
+    const c = this.config;
+    const seq = decoderInputIds.shape[1];
+    const seeds = stackSeeds(options, 1);
+    return tf.tidy(() => {
+      const embeds = tf.gather(this.variable('shared.weight'), decoderInputIds) as tf.Tensor3D;
+      let selfBias = tf.add(this.positionBias('decoder', seq, seq), tf.mul(tf.sub(1, this.causalMask(seq)), MASKED)) as tf.Tensor4D;
+      if (decoderMask) selfBias = tf.add(selfBias, this.keyBias(tf.cast(decoderMask, 'float32') as tf.Tensor2D)) as tf.Tensor4D;
+      const crossBias = this.keyBias(encoder.keyMask);
+      let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
+      for (let layer = 0; layer < c.numDecoderLayers; layer++) x = this.decoderBlock(layer, x, encoder.hidden, selfBias, crossBias, hooks, seeds);
+      return maybeDropout(rmsNorm(x, this.variable('decoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
+    });
+  }
+
+  /** Logits [B, T', vocab]; a tied head first scales the hidden states by d_model^-½ (as HF). */
+  lmLogits(decoderHidden: tf.Tensor3D, head: tf.Tensor2D = this.lmHeadWeight() as tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, t, d] = decoderHidden.shape;
+      let h = decoderHidden.reshape([b * t, d]) as tf.Tensor2D;
+      if (this.config.tieWordEmbeddings) h = tf.mul(h, this.config.dModel ** -0.5);
+      return matMul2d(h, head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * HF's `_shift_right`: decoder inputs [B·T'] from labels [B·T'] — decoder_start_token_id, then
+   * the labels without their last token; ignored labels (−100) become the pad id.
+   */
+  shiftRight(labels: Int32Array, batch: number, targetLen: number): Int32Array {
+    if (labels.length !== batch * targetLen) throw new Error(`labels hold ${labels.length} ids, expected ${batch}×${targetLen}`);
+    const out = new Int32Array(labels.length);
+    for (let b = 0; b < batch; b++) {
+      out[b * targetLen] = this.config.decoderStartTokenId;
+      for (let t = 1; t < targetLen; t++) {
+        const id = labels[b * targetLen + t - 1];
+        out[b * targetLen + t] = id === -100 ? this.config.padTokenId : id;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Greedy decoding (HF's generate with num_beams=1, do_sample=false), no dropout. Returns each
+   * row's generated ids after the start token, up to and including eos (a row stops there; it
+   * keeps being fed pad, as HF does, until every row has stopped). Reads values asynchronously
+   * only: a synchronous read would stall (and on WebGPU lose) the device.
+   */
+  async greedyGenerate(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, maxNewTokens: number, options: ForwardOptions = {}): Promise<number[][]> {
+    const evalOptions: ForwardOptions = { ...options, dropoutSeed: null };
+    const batch = inputIds.shape[0];
+    const encoder = this.encode(inputIds, attentionMask, evalOptions);
+    const generated: number[][] = Array.from({ length: batch }, () => []);
+    const done = new Array<boolean>(batch).fill(false);
+    let decoderIds = new Int32Array(batch).fill(this.config.decoderStartTokenId);
+    try {
+      for (let step = 0; step < maxNewTokens && done.some((d) => !d); step++) {
+        const len = step + 1;
+        const next = tf.tidy(() => {
+          const hidden = this.decode(tf.tensor2d(decoderIds, [batch, len], 'int32'), encoder, evalOptions);
+          const last = tf.slice(hidden, [0, len - 1, 0], [batch, 1, this.config.dModel]) as tf.Tensor3D;
+          return tf.argMax(this.lmLogits(last).reshape([batch, -1]), 1);
+        });
+        const ids = (await next.data()) as Int32Array;
+        next.dispose();
+        const extended = new Int32Array(batch * (len + 1));
+        for (let b = 0; b < batch; b++) {
+          extended.set(decoderIds.subarray(b * len, (b + 1) * len), b * (len + 1));
+          let id = ids[b];
+          if (done[b]) id = this.config.padTokenId;
+          else {
+            generated[b].push(id);
+            if (id === this.config.eosTokenId) done[b] = true;
+          }
+          extended[b * (len + 1) + len] = id;
+        }
+        decoderIds = extended;
+      }
+    } finally {
+      encoder.hidden.dispose();
+      encoder.keyMask.dispose();
+    }
+    return generated;
+  }
+
+  /** The weights in HF's layout and names (nn.Linear back to [out, in]), for model.safetensors. */
+  async toHostWeights(): Promise<Map<string, HostTensor>> {
+    const linears = new Set(t5LinearSpecs(this.config).map((l) => `${l.modulePath}.weight`));
+    const out = new Map<string, HostTensor>();
+    for (const [name, variable] of this.weights) {
+      let data = (await variable.data()) as Float32Array;
+      let shape = [...variable.shape];
+      if (linears.has(name)) {
+        data = transposeHost(data, shape[0], shape[1]);
+        shape = [shape[1], shape[0]];
+      } else {
+        data = data.slice();
+      }
+      out.set(name, { dtype: 'F32', shape, data });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+    for (const t of this.bucketTables.values()) t.dispose();
+    this.bucketTables.clear();
+    for (const t of this.causalMasks.values()) t.dispose();
+    this.causalMasks.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Blocks
+
+  private encoderBlock(layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const p = `encoder.block.${layer}.`;
+    const afterAttn = this.selfAttentionLayer('encoder', layer, x, bias, hooks, seeds);
+    return this.feedForwardLayer(`${p}layer.1`, afterAttn, hooks, seeds);
+  }
+
+  private decoderBlock(
+    layer: number,
+    x: tf.Tensor3D,
+    encoderHidden: tf.Tensor3D,
+    selfBias: tf.Tensor4D,
+    crossBias: tf.Tensor4D,
+    hooks: ModelHooks,
+    seeds: DropoutSeeds,
+  ): tf.Tensor3D {
+    const c = this.config;
+    const p = `decoder.block.${layer}.`;
+    const afterSelf = this.selfAttentionLayer('decoder', layer, x, selfBias, hooks, seeds);
+    const normed = rmsNorm(afterSelf, this.variable(`${p}layer.1.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
+    const cross = this.attention(`${p}layer.1.EncDecAttention`, normed, encoderHidden, crossBias, hooks, seeds);
+    const afterCross = tf.add(afterSelf, maybeDropout(cross, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+    return this.feedForwardLayer(`${p}layer.2`, afterCross, hooks, seeds);
+  }
+
+  /** T5LayerSelfAttention: x + dropout(SelfAttention(layer_norm(x))), the `attention` hook around the middle. */
+  private selfAttentionLayer(stack: Stack, layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const c = this.config;
+    const p = `${stack}.block.${layer}.layer.0`;
+    const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
+    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(`${p}.SelfAttention`, input, input, bias, hooks, seeds, extras);
+    const out = hooks.attention ? hooks.attention({ stack, layer, nHead: c.numHeads, hidden: c.dModel }, normed, base, seeds) : base(normed);
+    return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+  }
+
+  /** T5LayerFF: x + dropout(wo(dropout(act(wi·x))))), gated: act(wi_0·x) ⊙ wi_1·x. */
+  private feedForwardLayer(p: string, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const c = this.config;
+    const [batch, seq, d] = x.shape;
+    const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon).reshape([batch * seq, d]) as tf.Tensor2D;
+    const m = `${p}.DenseReluDense`;
+    let hidden: tf.Tensor2D;
+    if (c.isGatedAct) {
+      const gate = activation(this.linear(`${m}.wi_0`, normed, hooks, seeds), c.denseActivation);
+      hidden = tf.mul(gate, this.linear(`${m}.wi_1`, normed, hooks, seeds)) as tf.Tensor2D;
+    } else {
+      hidden = activation(this.linear(`${m}.wi`, normed, hooks, seeds), c.denseActivation);
+    }
+    hidden = maybeDropout(hidden, c.dropoutRate, seeds.next());
+    const out = this.linear(`${m}.wo`, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
+    return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+  }
+
+  private linear(modulePath: string, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+    const site = this.siteByPath.get(modulePath);
+    if (!site) throw new Error(`T5 has no linear "${modulePath}"`);
+    const base = (input: tf.Tensor2D) => matMul2d(input, site.weight as tf.Tensor2D);
+    return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
+  }
+
+  /**
+   * T5Attention: queries from `x` [B, T, d], keys and values from `kv` [B, S, d] (x itself for
+   * self-attention), scores q·kᵀ WITHOUT 1/√d_kv (T5 folds it into q's init), plus `bias`
+   * [B|1, H, T, S] (position bias and masks). Prefix rows from `extras` join keys/values first
+   * with zero bias.
+   */
+  private attention(
+    p: string,
+    x: tf.Tensor3D,
+    kv: tf.Tensor3D,
+    bias: tf.Tensor4D,
+    hooks: ModelHooks,
+    seeds: DropoutSeeds,
+    extras?: AttentionExtras,
+  ): tf.Tensor3D {
+    const c = this.config;
+    const [batch, seq, d] = x.shape;
+    const keys = kv.shape[1];
+    const heads = c.numHeads;
+    const inner = heads * c.dKv;
+    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
+      t.reshape([batches, rows, heads, c.dKv]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    const kvFlat = kv.reshape([batch * keys, d]) as tf.Tensor2D;
+    const q = splitHeads(this.linear(`${p}.q`, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), seq, batch);
+    let k = splitHeads(this.linear(`${p}.k`, kvFlat, hooks, seeds), keys, batch);
+    let v = splitHeads(this.linear(`${p}.v`, kvFlat, hooks, seeds), keys, batch);
+    let fullBias = bias;
+    const prefixHidden = extras?.prefixHidden;
+    if (prefixHidden) {
+      const prefix = prefixHidden.shape[0];
+      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, prefix, 1), [batch, 1, 1, 1]);
+      k = tf.concat([tileBatch(this.linear(`${p}.k`, prefixHidden, hooks, seeds)), k], 2);
+      v = tf.concat([tileBatch(this.linear(`${p}.v`, prefixHidden, hooks, seeds)), v], 2);
+      fullBias = tf.concat([tf.zeros([bias.shape[0], heads, seq, prefix]), tf.broadcastTo(bias, [bias.shape[0], heads, seq, keys])], 3);
+    }
+    const scores = tf.add(tf.matMul(q, k, false, true), fullBias);
+    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
+    extras?.observeProbabilities?.(softmax);
+    const probs = maybeDropout(softmax, c.dropoutRate, seeds.next());
+    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, inner]) as tf.Tensor2D;
+    return this.linear(`${p}.o`, context, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Masks and position biases
+
+  /** The relative-position bias [1, H, q, k] of a stack, from its block-0 table (HF's compute_bias). */
+  private positionBias(stack: Stack, queryLen: number, keyLen: number): tf.Tensor4D {
+    const c = this.config;
+    const key = `${stack}:${queryLen}:${keyLen}`;
+    let buckets = this.bucketTables.get(key);
+    if (!buckets) {
+      const data = new Int32Array(queryLen * keyLen);
+      for (let q = 0; q < queryLen; q++) {
+        for (let k = 0; k < keyLen; k++) {
+          data[q * keyLen + k] = t5RelativePositionBucket(k - q, stack === 'encoder', c.relativeAttentionNumBuckets, c.relativeAttentionMaxDistance);
+        }
+      }
+      buckets = tf.keep(tf.tensor1d(data, 'int32'));
+      this.bucketTables.set(key, buckets);
+    }
+    const table = this.variable(`${stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight`);
+    return tf.tidy(() =>
+      tf.gather(table, buckets).reshape([queryLen, keyLen, c.numHeads]).transpose([2, 0, 1]).expandDims(0) as tf.Tensor4D,
+    );
+  }
+
+  /** Additive key mask [B, 1, 1, S]: 0 for a real key, −1e9 for padding. */
+  private keyBias(keyMask: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [batch, keys] = keyMask.shape;
+      return tf.mul(tf.sub(1, keyMask), MASKED).reshape([batch, 1, 1, keys]) as tf.Tensor4D;
+    });
+  }
+
+  /** 1/0 lower-triangular mask [1, 1, T, T]. */
+  private causalMask(seq: number): tf.Tensor4D {
+    const key = `${seq}`;
+    let mask = this.causalMasks.get(key);
+    if (!mask) {
+      const data = new Float32Array(seq * seq);
+      for (let q = 0; q < seq; q++) data.fill(1, q * seq, q * seq + q + 1);
+      mask = tf.keep(tf.tensor4d(data, [1, 1, seq, seq]));
+      this.causalMasks.set(key, mask);
+    }
+    return mask;
+  }
+}

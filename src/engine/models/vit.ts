@@ -1,0 +1,340 @@
+import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
+import type { HostTensor } from '../io/safetensors';
+import { firstNonFinite } from '../io/finite';
+import type { Rng } from '../data/rng';
+import { type VitConfig, vitLayerLinears, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
+import type { AttentionExtras, AttentionSite, LinearSite, ModelHooks, ModelShape } from './hooks';
+import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
+import { type BackboneModel, DropoutSeeds, type ForwardOptions, ModelLoadError } from './model';
+
+/**
+ * ViT as Hugging Face's ViTModel / ViTForImageClassification compute it, in float32:
+ * non-overlapping P×P patches projected to d (a Conv2d with stride P, done here as reshape +
+ * matMul), a CLS token, learned positions, pre-LayerNorm encoder blocks with unmasked
+ * self-attention, a final LayerNorm, and a linear classifier on the CLS row.
+ * Read it top to bottom: `forward` → `embed` → `block` → `attention` / `mlp`.
+ *
+ * Weights live in the engine's layout: linears [in, out] (nn.Linear's [out, in] transposed on
+ * load, as LinearSite wants), the patch projection [C·P·P, d]. `namedVariables()` names them
+ * as ViTModel does (`encoder.layer.0.…`, no `vit.` prefix, like GPT-2's unprefixed names);
+ * `toHostWeights()` gives ViTForImageClassification's names and layout for writing checkpoints.
+ */
+
+const PATCH_WEIGHT = 'embeddings.patch_embeddings.projection.weight';
+const PATCH_BIAS = 'embeddings.patch_embeddings.projection.bias';
+const CLASSIFIER = ['classifier.weight', 'classifier.bias'];
+
+/** `vit.x` → `x`; the classifier keeps its name. */
+const backboneName = (hfName: string) => (hfName.startsWith('vit.') ? hfName.slice(4) : hfName);
+
+/** HF's _init_weights uses torch's trunc_normal_ with its default bounds a=-2, b=2 (absolute, not in stds). */
+function truncatedNormal(rng: Rng, std: number): number {
+  for (;;) {
+    const v = rng.normal() * std;
+    if (v >= -2 && v <= 2) return v;
+  }
+}
+
+export class VitModel implements BackboneModel {
+  readonly family = 'vit' as const;
+  /** Backbone weights by ViTModel name, engine layout. */
+  private readonly weights: Map<string, tf.Variable>;
+  /** classifier.weight [d, labels] and classifier.bias, or null for a ViTModel checkpoint. */
+  private readonly classifier: { weight: tf.Variable; bias: tf.Variable } | null;
+  private readonly sites: LinearSite[][];
+
+  private constructor(
+    readonly config: VitConfig,
+    weights: Map<string, tf.Variable>,
+    classifier: { weight: tf.Variable; bias: tf.Variable } | null,
+  ) {
+    this.weights = weights;
+    this.classifier = classifier;
+    this.sites = [];
+    for (let i = 0; i < config.layers; i++) this.sites.push(this.layerSites(i));
+  }
+
+  /**
+   * Builds the model from host tensors named as ViTForImageClassification (`vit.…`,
+   * `classifier.…`) or ViTModel (no prefix, no classifier) stores them; a pooler is ignored.
+   * Validates every name, shape, dtype and value first, so a bad checkpoint leaves nothing on
+   * the GPU.
+   */
+  static fromWeights(config: VitConfig, host: Map<string, HostTensor>): VitModel {
+    const expected = vitWeightShapes(config);
+    // One spelling for both checkpoint kinds: the `vit.`-prefixed one.
+    const byName = new Map<string, { original: string; tensor: HostTensor }>();
+    for (const [original, tensor] of host) {
+      const name = original.startsWith('vit.') || original.startsWith('classifier.') ? original : `vit.${original}`;
+      if (/^vit\.pooler\./.test(name)) continue; // ViTModel's pooler: ViTForImageClassification has none
+      if (!expected.has(name)) {
+        throw new ModelLoadError(
+          `model.safetensors: unexpected tensor "${original}" for a ViT with num_hidden_layers=${config.layers}, qkv_bias=${config.qkvBias} (does config.json match the weights?)`,
+        );
+      }
+      if (byName.has(name)) {
+        throw new ModelLoadError(`model.safetensors: tensor "${original}" appears both with and without the "vit." prefix`);
+      }
+      byName.set(name, { original, tensor });
+    }
+    const hasClassifier = CLASSIFIER.some((n) => byName.has(n));
+    for (const [name, shape] of expected) {
+      const entry = byName.get(name);
+      if (!entry) {
+        if (CLASSIFIER.includes(name) && !hasClassifier) continue; // a ViTModel checkpoint
+        throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
+      }
+      const { original, tensor } = entry;
+      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
+        throw new ModelLoadError(`model.safetensors: tensor "${original}" has shape [${tensor.shape}], config.json implies [${shape}]`);
+      }
+      if (!(tensor.data instanceof Float32Array)) {
+        throw new ModelLoadError(`model.safetensors: tensor "${original}" has integer dtype ${tensor.dtype}, expected a float dtype`);
+      }
+      const bad = firstNonFinite(tensor.data);
+      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${original}" element ${bad} is ${tensor.data[bad]}`);
+    }
+
+    const weights = new Map<string, tf.Variable>();
+    let classifier: { weight: tf.Variable; bias: tf.Variable } | null = null;
+    try {
+      for (const [name, shape] of expected) {
+        const entry = byName.get(name);
+        if (!entry) continue;
+        const value = tf.tidy(() => VitModel.toEngineLayout(name, tf.tensor(entry.tensor.data as Float32Array, shape, 'float32')));
+        weights.set(backboneName(name), ownedVariable(value, false, `vit/${backboneName(name)}`));
+      }
+      if (hasClassifier) {
+        classifier = { weight: weights.get('classifier.weight')!, bias: weights.get('classifier.bias')! };
+        for (const n of CLASSIFIER) weights.delete(n);
+      }
+    } catch (error) {
+      for (const v of weights.values()) v.dispose();
+      throw error;
+    }
+    return new VitModel(config, weights, classifier);
+  }
+
+  /** HF ViT's `_init_weights`: truncated N(0, initializer_range) for weights, CLS and positions; zero biases; LayerNorm 1/0. */
+  static randomInit(config: VitConfig, rng: Rng): VitModel {
+    const host = new Map<string, HostTensor>();
+    for (const [name, shape] of vitWeightShapes(config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      if (/layernorm(_before|_after)?\.weight$/.test(name)) data.fill(1);
+      else if (!name.endsWith('.bias')) {
+        // A stream per tensor: the values of one tensor do not depend on which others exist.
+        const stream = rng.fork(name);
+        for (let i = 0; i < size; i++) data[i] = truncatedNormal(stream, config.initializerRange);
+      }
+      host.set(name, { dtype: 'F32', shape, data });
+    }
+    return VitModel.fromWeights(config, host);
+  }
+
+  /** nn.Linear [out, in] → [in, out]; Conv2d [d, C, P, P] → [C·P·P, d]; the rest as stored. */
+  private static toEngineLayout(name: string, t: tf.Tensor): tf.Tensor {
+    if (name.endsWith(PATCH_WEIGHT)) return tf.transpose(t.reshape([t.shape[0], -1]));
+    if (name.endsWith('.weight') && t.rank === 2) return tf.transpose(t);
+    return t;
+  }
+
+  get shape(): ModelShape {
+    return vitModelShape(this.config);
+  }
+
+  get initializerRange(): number {
+    return this.config.initializerRange;
+  }
+
+  /** Labels of the checkpoint's classifier (0 when it has none). */
+  get numLabels(): number {
+    return this.classifier ? this.classifier.bias.shape[0] : 0;
+  }
+
+  variable(name: string): tf.Variable {
+    const v = this.weights.get(name);
+    if (!v) throw new Error(`ViT has no weight "${name}"`);
+    return v;
+  }
+
+  /** Every backbone weight by ViTModel name (engine layout); the classifier is separate. */
+  namedVariables(): Array<[string, tf.Variable]> {
+    return [...this.weights.entries()];
+  }
+
+  /** The checkpoint's classifier (`classifier.weight` [d, labels], `classifier.bias`); empty for a ViTModel. */
+  classifierVariables(): Array<[string, tf.Variable]> {
+    return this.classifier ? [['classifier.weight', this.classifier.weight], ['classifier.bias', this.classifier.bias]] : [];
+  }
+
+  linearSites(layer?: number): LinearSite[] {
+    return layer === undefined ? this.sites.flat() : this.sites[layer];
+  }
+
+  tokenEmbeddingTable(): null {
+    return null;
+  }
+
+  /**
+   * Hidden states after the final LayerNorm, [B, 1 + prefix + N, d] as [CLS; prompts; patches],
+   * for preprocessed pixels [B, C, H, W] (HF's pixel_values).
+   */
+  forward(pixels: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor3D {
+    const c = this.config;
+    const [, channels, height, width] = pixels.shape;
+    if (channels !== c.channels) {
+      throw new Error(`pixel values have ${channels} channels, config.json has num_channels=${c.channels}`);
+    }
+    if (height !== c.imageSize || width !== c.imageSize) {
+      throw new Error(`image is ${height}×${width}, the model expects ${c.imageSize}×${c.imageSize} (config.json image_size)`);
+    }
+    const hooks = options.hooks ?? {};
+    const seeds = new DropoutSeeds(options.dropoutSeed ?? null);
+    return tf.tidy(() => {
+      let x = this.embed(pixels, hooks, seeds);
+      for (let layer = 0; layer < c.layers; layer++) x = this.block(layer, x, hooks, seeds);
+      return layerNorm(x, this.variable('layernorm.weight') as tf.Tensor1D, this.variable('layernorm.bias') as tf.Tensor1D, c.layerNormEps);
+    });
+  }
+
+  /** The checkpoint classifier's logits [B, labels] from the CLS row of `hidden`. */
+  classifierLogits(hidden: tf.Tensor3D): tf.Tensor2D {
+    const head = this.classifier;
+    if (!head) {
+      throw new Error('this ViT checkpoint has no classifier (a ViTModel, not ViTForImageClassification): attach a new task head instead');
+    }
+    return tf.tidy(() => {
+      const [batch, , d] = hidden.shape;
+      const cls = tf.slice(hidden, [0, 0, 0], [batch, 1, d]).reshape([batch, d]) as tf.Tensor2D;
+      return affine(cls, head.weight as tf.Tensor2D, head.bias as tf.Tensor1D);
+    });
+  }
+
+  /** Every weight in ViTForImageClassification's names and HF layout (nn.Linear [out, in], Conv2d [d, C, P, P]). */
+  async toHostWeights(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    const all = [...this.weights.entries(), ...this.classifierVariables()];
+    const hfShapes = vitWeightShapes(this.config);
+    for (const [name, variable] of all) {
+      const hfName = CLASSIFIER.includes(name) ? name : `vit.${name}`;
+      const shape = hfShapes.get(hfName)!;
+      const transposed = variable.rank === 2 ? tf.transpose(variable) : null;
+      const data = (await (transposed ?? variable).data()) as Float32Array;
+      transposed?.dispose();
+      out.set(hfName, { dtype: 'F32', shape, data: Float32Array.from(data) });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+    this.classifier?.weight.dispose();
+    this.classifier?.bias.dispose();
+  }
+
+  /**
+   * Patches in HF's order (row-major over the grid, each flattened as [C, P, P]) → projection
+   * + positions → `inputEmbeddings` hook → CLS (+ its position) in front. Prompts a hook adds
+   * get no positions (VPT-shallow).
+   */
+  private embed(pixels: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const c = this.config;
+    const d = c.hidden;
+    const P = c.patchSize;
+    const batch = pixels.shape[0];
+    const { side, patches } = vitPatchGrid(c);
+    // [B, C, H, W] → [B·C·side, P, side, P] → [B·C·side, side, P, P] = [B, C, N, P·P] → [B, N, C, P·P].
+    // Two 4-D transposes: every backend has them and their gradients (wasm lacks conv2d's).
+    const rows = tf.transpose(pixels.reshape([batch * c.channels * side, P, side, P]), [0, 2, 1, 3]);
+    const flat = tf.transpose(rows.reshape([batch, c.channels, patches, P * P]), [0, 2, 1, 3]).reshape([batch * patches, c.channels * P * P]) as tf.Tensor2D;
+    const projected = affine(flat, this.variable(PATCH_WEIGHT) as tf.Tensor2D, this.variable(PATCH_BIAS) as tf.Tensor1D).reshape([batch, patches, d]);
+    const positions = this.variable('embeddings.position_embeddings');
+    const patchPositions = tf.slice(positions, [0, 1, 0], [1, patches, d]);
+    let x = tf.add(projected, patchPositions) as tf.Tensor3D;
+
+    const prefix = hooks.prefixLength ?? 0;
+    if (hooks.inputEmbeddings) x = hooks.inputEmbeddings(x);
+    if (x.shape[0] !== batch || x.shape[1] !== prefix + patches || x.shape[2] !== d) {
+      throw new Error(`inputEmbeddings hook returned [${x.shape}], declared prefixLength ${prefix} implies [${batch}, ${prefix + patches}, ${d}]`);
+    }
+    const cls = tf.add(this.variable('embeddings.cls_token'), tf.slice(positions, [0, 0, 0], [1, 1, d]));
+    x = tf.concat([tf.tile(cls, [batch, 1, 1]), x], 1) as tf.Tensor3D;
+    return maybeDropout(x, c.hiddenDropout, seeds.next());
+  }
+
+  private block(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const c = this.config;
+    const p = `encoder.layer.${layer}.`;
+    const ln1 = layerNorm(x, this.variable(`${p}layernorm_before.weight`) as tf.Tensor1D, this.variable(`${p}layernorm_before.bias`) as tf.Tensor1D, c.layerNormEps);
+    const site: AttentionSite = { stack: 'encoder', layer, nHead: c.heads, hidden: c.hidden };
+    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input, hooks, seeds, extras);
+    const attnOut = hooks.attention ? hooks.attention(site, ln1, base, seeds) : base(ln1);
+    const afterAttn = tf.add(x, attnOut) as tf.Tensor3D;
+    const ln2 = layerNorm(afterAttn, this.variable(`${p}layernorm_after.weight`) as tf.Tensor1D, this.variable(`${p}layernorm_after.bias`) as tf.Tensor1D, c.layerNormEps);
+    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
+  }
+
+  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+    const base = (input: tf.Tensor2D) => affine(input, site.weight as tf.Tensor2D, site.bias as tf.Tensor1D | null);
+    return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
+  }
+
+  /** ViTSelfAttention + ViTSelfOutput: every token sees every token (no mask). */
+  private attention(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds, extras?: AttentionExtras): tf.Tensor3D {
+    const c = this.config;
+    const [batch, seq, d] = x.shape;
+    const heads = c.heads;
+    const headDim = d / heads;
+    const [qSite, kSite, vSite, outSite] = this.sites[layer];
+    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
+      t.reshape([batches, rows, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+
+    const flat = x.reshape([batch * seq, d]) as tf.Tensor2D;
+    const q = splitHeads(this.linear(qSite, flat, hooks, seeds), seq, batch);
+    let k = splitHeads(this.linear(kSite, flat, hooks, seeds), seq, batch);
+    let v = splitHeads(this.linear(vSite, flat, hooks, seeds), seq, batch);
+    const prefixHidden = extras?.prefixHidden;
+    if (prefixHidden) {
+      const p = prefixHidden.shape[0];
+      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, p, 1), [batch, 1, 1, 1]);
+      k = tf.concat([tileBatch(this.linear(kSite, prefixHidden, hooks, seeds)), k], 2);
+      v = tf.concat([tileBatch(this.linear(vSite, prefixHidden, hooks, seeds)), v], 2);
+    }
+    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
+    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
+    extras?.observeProbabilities?.(softmax);
+    const probs = maybeDropout(softmax, c.attentionDropout, seeds.next());
+    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
+    const out = this.linear(outSite, context, hooks, seeds);
+    return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.hiddenDropout, seeds.next());
+  }
+
+  /** ViTIntermediate + ViTOutput (the residual is added by `block`). */
+  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+    const [batch, seq, d] = x.shape;
+    const [, , , , inSite, outSite] = this.sites[layer];
+    const hidden = activation(this.linear(inSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);
+    const out = this.linear(outSite, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
+    return maybeDropout(out, this.config.hiddenDropout, seeds.next());
+  }
+
+  private layerSites(layer: number): LinearSite[] {
+    return vitLayerLinears(this.config).map((l) => {
+      const name = `encoder.layer.${layer}.${l.module}`;
+      return {
+        name,
+        modulePath: `vit.${name}`,
+        stack: 'encoder',
+        layer,
+        role: l.role,
+        inFeatures: l.inFeatures,
+        outFeatures: l.outFeatures,
+        weight: this.variable(`${name}.weight`),
+        bias: l.hasBias ? this.variable(`${name}.bias`) : null,
+      };
+    });
+  }
+}
