@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModelShape } from '../engine/experiment/base-model';
 import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
-import { vitPatchGrid } from '../engine/models/vit-config';
+import { vitClassifierParams, vitParamCount, vitPatchGrid } from '../engine/models/vit-config';
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
 import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily } from '../engine/data/tasks';
 import { builtInModel } from '../engine/experiment/built-in-models';
@@ -78,6 +78,10 @@ async function familySummary(model: ModelConfig, source: FileSource): Promise<Re
         tokensPerImage: patches + 1,
         numLabels: c.numLabels,
         labels: Array.from({ length: c.numLabels }, (_, i) => c.id2label[String(i)]),
+        // totalParams counts the backbone (what methods train around); the checkpoint also holds
+        // its own classifier, which `forward` without an adapter uses.
+        classifierParams: vitClassifierParams(c),
+        checkpointParams: vitParamCount(c),
         preprocessor,
       };
     }
@@ -197,6 +201,12 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
   }
   const saveDir = options.get('save-adapter');
   const verbose = options.get('verbose') === true;
+  // config.json alone: a task the model's family does not run fails before anything is loaded.
+  const { model: modelConfig } = await loadModelShape(modelSource(spec.model));
+  if (isTaskId(spec.task)) {
+    const problem = taskFamilyProblem(taskById(spec.task), modelConfig.family);
+    if (problem) throw new UsageError(`spec field "task": ${problem}`);
+  }
   const backend = await initNodeBackend();
   print({ type: 'backend', info: backend });
   print({ type: 'spec', spec });

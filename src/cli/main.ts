@@ -8,12 +8,14 @@
  *   npm run cli -- forward <model> [--adapter <dir>] (--text "…" | --ids 1,2,3) [--max-new-tokens 16] [--no-prefix]   (T5)
  *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
  *   npm run cli -- sweep <preset> [--steps N] [--batch N] [--seed N] [--out file.json] [--dry-run]   (sweep --list)
+ *   npm run cli -- repeat <spec.json | link> --seeds 1,2,3 [--out file.json]   (mean ± std over seeds: few-shot tables)
  * <model> is a built-in id (tiny-gpt2, tiny-vit, tiny-t5), a folder or an http(s) URL in the Hugging Face layout.
  * Results are JSON on stdout. On failure: one line on stderr and a non-zero exit code —
  * 2 for bad arguments, 1 for anything else (missing files, invalid specs, bad checkpoints).
  */
 import { forwardCommand, infoCommand, paramsCommand, trainCommand } from './commands';
 import { sweepCommand } from './sweep-command';
+import { repeatCommand } from './repeat-command';
 import { UsageError } from './args';
 
 const COMMANDS: Record<string, (argv: string[], print: (value: unknown) => void) => Promise<void>> = {
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, (argv: string[], print: (value: unknown) => void)
   forward: forwardCommand,
   train: trainCommand,
   sweep: sweepCommand,
+  repeat: repeatCommand,
 };
 
 function print(value: unknown): void {

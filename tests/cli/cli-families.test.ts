@@ -100,12 +100,23 @@ describe('info and params on ViT and T5, counted from config.json', () => {
     const mlp = vit.intermediate_size;
     const patches = (side / vit.patch_size) ** 2;
     const labels = vitLabels.length;
-    // Patch projection (conv weight + bias), CLS, positions, L·(q, k, v, o with biases, two
-    // LayerNorms, MLP in and out with biases), the final LayerNorm, the classifier.
-    const expected =
-      vit.num_channels * vit.patch_size ** 2 * d + d + d + (patches + 1) * d + vit.num_hidden_layers * (4 * (d * d + d) + 2 * 2 * d + (d * mlp + mlp) + (mlp * d + d)) + 2 * d + (labels * d + labels);
-    expect(out.totalParams).toBe(expected);
-    expect(out.summary).toMatchObject({ layers: vit.num_hidden_layers, hidden: d, imageSize: side, patchSize: vit.patch_size, tokensPerImage: patches + 1, numLabels: labels, labels: vitLabels });
+    // The backbone: patch projection (conv weight + bias), CLS, positions, L·(q, k, v, o with
+    // biases, two LayerNorms, MLP in and out with biases), the final LayerNorm. The checkpoint
+    // adds its own classifier (labels·d + labels), which no method trains.
+    const backbone =
+      vit.num_channels * vit.patch_size ** 2 * d + d + d + (patches + 1) * d + vit.num_hidden_layers * (4 * (d * d + d) + 2 * 2 * d + (d * mlp + mlp) + (mlp * d + d)) + 2 * d;
+    expect(out.totalParams).toBe(backbone);
+    expect(out.summary).toMatchObject({
+      layers: vit.num_hidden_layers,
+      hidden: d,
+      imageSize: side,
+      patchSize: vit.patch_size,
+      tokensPerImage: patches + 1,
+      numLabels: labels,
+      labels: vitLabels,
+      classifierParams: labels * d + labels,
+      checkpointParams: backbone + labels * d + labels,
+    });
     expect((out.summary.preprocessor as { size: unknown }).size).toEqual({ height: side, width: side });
     expect(out.tasks).toEqual(['mnist-5shot', 'mnist-10shot']);
     expect(out.defaultTask).toBe('mnist-5shot');
@@ -341,6 +352,6 @@ describe('train, save the adapter, forward --adapter', () => {
     expectFailure(['forward', 'tiny-t5', '--adapter', tmp('no-adapter-here'), '--text', 'hi'], 2, /--adapter: cannot read .*no-adapter-here\/adapter_config\.json \(no such file/);
     const spec = tmp('vit-spam.json');
     writeFileSync(spec, JSON.stringify({ model: 'tiny-vit', task: 'spam', methods: [{ name: 'lora' }], steps: 1 }));
-    expectFailure(['train', spec], 1, /task "spam" does not run on vit models/);
+    expectFailure(['train', spec], 2, /spec field "task": task "spam" does not run on vit models/);
   });
 });
