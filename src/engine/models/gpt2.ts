@@ -1,10 +1,9 @@
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
-import { firstNonFinite } from '../io/finite';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import type { AttentionExtras, LinearRole, LinearShape, LinearSite, ModelHooks, ModelShape } from './hooks';
-import { DropoutSeeds, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
+import { checkWeight, DropoutSeeds, linearSitesOf, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
@@ -28,8 +27,8 @@ export class Gpt2Model implements BackboneModel {
   private constructor(readonly config: Gpt2Config, weights: Map<string, tf.Variable>) {
     this.weights = weights;
     this.shape = gpt2ModelShape(config);
-    this.sites = [];
-    for (let i = 0; i < config.nLayer; i++) this.sites.push(this.layerSites(i));
+    const sites = linearSitesOf(this.shape.linears, (name) => this.variable(name));
+    this.sites = Array.from({ length: config.nLayer }, (_, layer) => sites.filter((site) => site.layer === layer));
   }
 
   /**
@@ -45,18 +44,7 @@ export class Gpt2Model implements BackboneModel {
         throw new ModelLoadError(`model.safetensors: unexpected tensor "${name}" for a GPT-2 with n_layer=${config.nLayer} (does config.json match the weights?)`);
       }
     }
-    for (const [name, shape] of expected) {
-      const tensor = host.get(name);
-      if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
-      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
-        throw new ModelLoadError(`model.safetensors: tensor "${name}" has shape [${tensor.shape}], config.json implies [${shape}]`);
-      }
-      if (!(tensor.data instanceof Float32Array)) {
-        throw new ModelLoadError(`model.safetensors: tensor "${name}" has integer dtype ${tensor.dtype}, expected a float dtype`);
-      }
-      const bad = firstNonFinite(tensor.data);
-      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${name}" element ${bad} is ${tensor.data[bad]}`);
-    }
+    for (const [name, shape] of expected) checkWeight(name, host.get(name), shape);
     const weights = new Map<string, tf.Variable>();
     try {
       for (const [name, shape] of expected) {
@@ -248,23 +236,6 @@ export class Gpt2Model implements BackboneModel {
     return maybeDropout(out, this.config.residPdrop, seeds.next());
   }
 
-  private layerSites(layer: number): LinearSite[] {
-    return this.shape.linears
-      .filter((linear) => linear.layer === layer)
-      .map((linear) => ({
-        ...linear,
-        ...(linear.fusedRoles ? { fusedParts: fusedParts(linear) } : {}),
-        weight: this.variable(`${linear.name}.weight`),
-        bias: this.variable(`${linear.name}.bias`),
-      }));
-  }
-}
-
-/** The q/k/v thirds of a fused c_attn as column ranges. */
-function fusedParts(linear: LinearShape): NonNullable<LinearSite['fusedParts']> {
-  const roles = linear.fusedRoles ?? [];
-  const size = linear.outFeatures / roles.length;
-  return roles.map((role, i) => ({ role, offset: i * size, size }));
 }
 
 /** Sizes a method needs, from config.json alone (no weights): formulas are known before training. */

@@ -9,24 +9,8 @@ import type { tf } from '../tf';
 /** Which stack of blocks a layer belongs to: GPT-2 is decoder-only, ViT encoder-only, T5 both. */
 export type Stack = 'encoder' | 'decoder';
 
-/** One linear layer of the model, e.g. GPT-2's `h.3.attn.c_attn`. */
-export interface LinearSite {
-  /** Unique name within the model, e.g. "h.3.attn.c_attn" (also the variable-name stem). */
-  name: string;
-  /**
-   * The module's path in Hugging Face's task model class, as PEFT names adapter tensors after
-   * it: "transformer.h.3.attn.c_attn" (GPT2LMHeadModel),
-   * "vit.encoder.layer.3.attention.attention.query" (ViTForImageClassification),
-   * "encoder.block.3.layer.0.SelfAttention.q" (T5ForConditionalGeneration).
-   */
-  modulePath: string;
-  stack: Stack;
-  /** Block index within its stack. */
-  layer: number;
-  /** Model-independent role: what LoRA/NOLA targets are matched against. */
-  role: LinearRole;
-  inFeatures: number;
-  outFeatures: number;
+/** One linear layer of a loaded model: its shape, and the weights the `linear` hook wraps. */
+export interface LinearSite extends LinearShape {
   /**
    * For fused projections (GPT-2's c_attn = [q | k | v]): which column ranges of the output
    * belong to which role. Absent for an unfused linear.
@@ -96,9 +80,17 @@ export type ModelFamily = 'gpt2' | 'vit' | 't5';
 
 /** A linear layer as config.json implies it (no weights): what parameter formulas sum over. */
 export interface LinearShape {
+  /** Unique name within the model, e.g. "h.3.attn.c_attn" (its weight is `${name}.weight`). */
   name: string;
+  /**
+   * The module's path in Hugging Face's task model class, as PEFT names adapter tensors after
+   * it: "transformer.h.3.attn.c_attn" (GPT2LMHeadModel),
+   * "vit.encoder.layer.3.attention.attention.query" (ViTForImageClassification),
+   * "encoder.block.3.layer.0.SelfAttention.q" (T5ForConditionalGeneration).
+   */
   modulePath: string;
   stack: Stack;
+  /** Block index within its stack. */
   layer: number;
   role: LinearRole;
   inFeatures: number;

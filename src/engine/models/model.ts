@@ -1,5 +1,7 @@
 import type { tf } from '../tf';
-import type { ForwardContext, LinearSite, ModelFamily, ModelHooks, ModelShape } from './hooks';
+import type { HostTensor } from '../io/safetensors';
+import { firstNonFinite } from '../io/finite';
+import type { ForwardContext, LinearShape, LinearSite, ModelFamily, ModelHooks, ModelShape } from './hooks';
 
 /**
  * What every model (GPT-2, ViT, T5) offers the methods, whatever its forward pass looks like.
@@ -40,4 +42,41 @@ export class DropoutSeeds implements ForwardContext {
   nextDropoutSeed(): number | null {
     return this.next();
   }
+}
+
+/**
+ * One checkpoint tensor against the shape config.json implies: present, that shape, a float
+ * dtype, finite values. `shownName` is how the file spells it, for the message.
+ */
+export function checkWeight(name: string, tensor: HostTensor | undefined, shape: readonly number[], shownName = name): Float32Array {
+  if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${shownName}" (expected shape [${shape}])`);
+  if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
+    throw new ModelLoadError(`model.safetensors: tensor "${shownName}" has shape [${tensor.shape}], config.json implies [${shape}]`);
+  }
+  if (!(tensor.data instanceof Float32Array)) {
+    throw new ModelLoadError(`model.safetensors: tensor "${shownName}" has integer dtype ${tensor.dtype}, expected a float dtype`);
+  }
+  const bad = firstNonFinite(tensor.data);
+  if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${shownName}" element ${bad} is ${tensor.data[bad]}`);
+  return tensor.data;
+}
+
+/**
+ * A model's linear sites from its shape: each linear's weight (and bias) variable by the
+ * linear's name, and the column ranges of a fused projection's parts.
+ */
+export function linearSitesOf(linears: readonly LinearShape[], variable: (name: string) => tf.Variable): LinearSite[] {
+  return linears.map((linear) => ({
+    ...linear,
+    ...(linear.fusedRoles ? { fusedParts: fusedParts(linear) } : {}),
+    weight: variable(`${linear.name}.weight`),
+    bias: linear.hasBias ? variable(`${linear.name}.bias`) : null,
+  }));
+}
+
+/** A fused projection's equal output parts (GPT-2's q/k/v thirds of c_attn) as column ranges. */
+function fusedParts(linear: LinearShape): NonNullable<LinearSite['fusedParts']> {
+  const roles = linear.fusedRoles ?? [];
+  const size = linear.outFeatures / roles.length;
+  return roles.map((role, i) => ({ role, offset: i * size, size }));
 }

@@ -148,31 +148,25 @@ export function t5ConfigToJson(c: T5Config): Record<string, unknown> {
 }
 
 /** A T5 linear layer's place and size, from config alone. */
-interface T5LinearSpec {
-  modulePath: string;
-  stack: Stack;
-  layer: number;
-  role: LinearRole;
-  inFeatures: number;
-  outFeatures: number;
-}
-
 /** Every linear of T5ForConditionalGeneration in forward order (encoder blocks, then decoder blocks). */
-export function t5LinearSpecs(c: T5Config): T5LinearSpec[] {
+export function t5LinearSpecs(c: T5Config): LinearShape[] {
   const inner = c.numHeads * c.dKv;
-  const specs: T5LinearSpec[] = [];
+  const specs: LinearShape[] = [];
+  // T5's linears have no biases; a linear's name is its module path (its weight `${name}.weight`).
+  const linear = (modulePath: string, stack: Stack, layer: number, role: LinearRole, inFeatures: number, outFeatures: number) =>
+    specs.push({ name: modulePath, modulePath, stack, layer, role, inFeatures, outFeatures, hasBias: false });
   const attention = (stack: Stack, layer: number, module: string) => {
     const p = `${stack}.block.${layer}.${module}`;
-    specs.push({ modulePath: `${p}.q`, stack, layer, role: 'q', inFeatures: c.dModel, outFeatures: inner });
-    specs.push({ modulePath: `${p}.k`, stack, layer, role: 'k', inFeatures: c.dModel, outFeatures: inner });
-    specs.push({ modulePath: `${p}.v`, stack, layer, role: 'v', inFeatures: c.dModel, outFeatures: inner });
-    specs.push({ modulePath: `${p}.o`, stack, layer, role: 'attn_out', inFeatures: inner, outFeatures: c.dModel });
+    linear(`${p}.q`, stack, layer, 'q', c.dModel, inner);
+    linear(`${p}.k`, stack, layer, 'k', c.dModel, inner);
+    linear(`${p}.v`, stack, layer, 'v', c.dModel, inner);
+    linear(`${p}.o`, stack, layer, 'attn_out', inner, c.dModel);
   };
   const feedForward = (stack: Stack, layer: number, index: number) => {
     const p = `${stack}.block.${layer}.layer.${index}.DenseReluDense`;
     const inputs = c.isGatedAct ? ['wi_0', 'wi_1'] : ['wi'];
-    for (const wi of inputs) specs.push({ modulePath: `${p}.${wi}`, stack, layer, role: 'mlp_in', inFeatures: c.dModel, outFeatures: c.dFf });
-    specs.push({ modulePath: `${p}.wo`, stack, layer, role: 'mlp_out', inFeatures: c.dFf, outFeatures: c.dModel });
+    for (const wi of inputs) linear(`${p}.${wi}`, stack, layer, 'mlp_in', c.dModel, c.dFf);
+    linear(`${p}.wo`, stack, layer, 'mlp_out', c.dFf, c.dModel);
   };
   for (let i = 0; i < c.numLayers; i++) {
     attention('encoder', i, 'layer.0.SelfAttention');
@@ -230,16 +224,7 @@ export function t5ParamCount(c: T5Config): number {
 
 /** Sizes a method needs, from config.json alone (no weights). */
 export function t5ModelShape(c: T5Config): ModelShape {
-  const linears: LinearShape[] = t5LinearSpecs(c).map((l) => ({
-    name: l.modulePath,
-    modulePath: l.modulePath,
-    stack: l.stack,
-    layer: l.layer,
-    role: l.role,
-    inFeatures: l.inFeatures,
-    outFeatures: l.outFeatures,
-    hasBias: false,
-  }));
+  const linears = t5LinearSpecs(c);
   return {
     family: 't5',
     hidden: c.dModel,

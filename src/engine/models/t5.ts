@@ -1,11 +1,10 @@
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
-import { firstNonFinite } from '../io/finite';
 import type { Rng } from '../data/rng';
 import { type T5Config, t5LinearSpecs, t5ModelShape, t5TiedAliases, t5WeightShapes } from './t5-config';
 import type { AttentionExtras, LinearSite, ModelHooks, ModelShape, Stack } from './hooks';
-import { type BackboneModel, DropoutSeeds, type ForwardOptions, ModelLoadError } from './model';
+import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
 import { activation, maybeDropout, ownedVariable } from './layers';
 
 /**
@@ -103,17 +102,7 @@ export class T5Model implements BackboneModel {
   private constructor(readonly config: T5Config, weights: Map<string, tf.Variable>) {
     this.weights = weights;
     this.shape = t5ModelShape(config);
-    this.sites = t5LinearSpecs(config).map((spec) => ({
-      name: spec.modulePath,
-      modulePath: spec.modulePath,
-      stack: spec.stack,
-      layer: spec.layer,
-      role: spec.role,
-      inFeatures: spec.inFeatures,
-      outFeatures: spec.outFeatures,
-      weight: this.variable(`${spec.modulePath}.weight`),
-      bias: null,
-    }));
+    this.sites = linearSitesOf(this.shape.linears, (name) => this.variable(name));
     this.siteByPath = new Map(this.sites.map((s) => [s.modulePath, s]));
   }
 
@@ -131,18 +120,7 @@ export class T5Model implements BackboneModel {
         );
       }
     }
-    for (const [name, shape] of expected) {
-      const tensor = host.get(name);
-      if (!tensor) throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
-      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
-        throw new ModelLoadError(`model.safetensors: tensor "${name}" has shape [${tensor.shape}], config.json implies [${shape}]`);
-      }
-      if (!(tensor.data instanceof Float32Array)) {
-        throw new ModelLoadError(`model.safetensors: tensor "${name}" has integer dtype ${tensor.dtype}, expected a float dtype`);
-      }
-      const bad = firstNonFinite(tensor.data);
-      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${name}" element ${bad} is ${tensor.data[bad]}`);
-    }
+    for (const [name, shape] of expected) checkWeight(name, host.get(name), shape);
     const shared = host.get('shared.weight')!.data;
     for (const alias of aliases) {
       const tensor = host.get(alias);

@@ -1,12 +1,11 @@
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
-import { firstNonFinite } from '../io/finite';
 import type { Rng } from '../data/rng';
-import { type VitConfig, vitLayerLinears, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
+import { type VitConfig, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
 import type { AttentionExtras, AttentionSite, LinearSite, ModelHooks, ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
-import { type BackboneModel, DropoutSeeds, type ForwardOptions, ModelLoadError } from './model';
+import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
 
 /**
  * ViT as Hugging Face's ViTModel / ViTForImageClassification compute it, in float32:
@@ -43,6 +42,7 @@ export class VitModel implements BackboneModel {
   /** classifier.weight [d, labels] and classifier.bias, or null for a ViTModel checkpoint. */
   private readonly classifier: { weight: tf.Variable; bias: tf.Variable } | null;
   private readonly sites: LinearSite[][];
+  readonly shape: ModelShape;
 
   private constructor(
     readonly config: VitConfig,
@@ -51,8 +51,9 @@ export class VitModel implements BackboneModel {
   ) {
     this.weights = weights;
     this.classifier = classifier;
-    this.sites = [];
-    for (let i = 0; i < config.layers; i++) this.sites.push(this.layerSites(i));
+    this.shape = vitModelShape(config);
+    const sites = linearSitesOf(this.shape.linears, (name) => this.variable(name));
+    this.sites = Array.from({ length: config.layers }, (_, layer) => sites.filter((site) => site.layer === layer));
   }
 
   /**
@@ -85,15 +86,7 @@ export class VitModel implements BackboneModel {
         if (CLASSIFIER.includes(name) && !hasClassifier) continue; // a ViTModel checkpoint
         throw new ModelLoadError(`model.safetensors: missing tensor "${name}" (expected shape [${shape}])`);
       }
-      const { original, tensor } = entry;
-      if (tensor.shape.length !== shape.length || tensor.shape.some((s, i) => s !== shape[i])) {
-        throw new ModelLoadError(`model.safetensors: tensor "${original}" has shape [${tensor.shape}], config.json implies [${shape}]`);
-      }
-      if (!(tensor.data instanceof Float32Array)) {
-        throw new ModelLoadError(`model.safetensors: tensor "${original}" has integer dtype ${tensor.dtype}, expected a float dtype`);
-      }
-      const bad = firstNonFinite(tensor.data);
-      if (bad >= 0) throw new ModelLoadError(`model.safetensors: tensor "${original}" element ${bad} is ${tensor.data[bad]}`);
+      checkWeight(name, entry.tensor, shape, entry.original);
     }
 
     const weights = new Map<string, tf.Variable>();
@@ -140,9 +133,6 @@ export class VitModel implements BackboneModel {
     return t;
   }
 
-  get shape(): ModelShape {
-    return vitModelShape(this.config);
-  }
 
   get initializerRange(): number {
     return this.config.initializerRange;
@@ -319,22 +309,5 @@ export class VitModel implements BackboneModel {
     const hidden = activation(this.linear(inSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);
     const out = this.linear(outSite, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
     return maybeDropout(out, this.config.hiddenDropout, seeds.next());
-  }
-
-  private layerSites(layer: number): LinearSite[] {
-    return vitLayerLinears(this.config).map((l) => {
-      const name = `encoder.layer.${layer}.${l.module}`;
-      return {
-        name,
-        modulePath: `vit.${name}`,
-        stack: 'encoder',
-        layer,
-        role: l.role,
-        inFeatures: l.inFeatures,
-        outFeatures: l.outFeatures,
-        weight: this.variable(`${name}.weight`),
-        bias: l.hasBias ? this.variable(`${name}.bias`) : null,
-      };
-    });
   }
 }
