@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { fewShotSample, parseImageDataset } from '../src/engine/data/images';
+import { fewShotSample, interleaveByLabel, parseImageDataset } from '../src/engine/data/images';
 import { linkHash, openApp, runToEnd } from './app';
 
 /**
@@ -53,13 +53,23 @@ test('tiny-vit on MNIST 5-shot: the few-shot grid, then 16 predictions per run',
     for (const text of await cells.allTextContents()) expect(text).toMatch(/^[0-9] [✓✗]$/);
   }
   await expect(predictions.locator('thead canvas')).toHaveCount(16);
-  // The true labels above the predictions are the validation split's.
+  // The images and true labels above the predictions are the runner's first validation images
+  // (the test split read round-robin over digits, so all ten digits show), and the page's label
+  // for each is the one the run was scored against.
+  const validation = interleaveByLabel(dataset.splits.test).slice(0, 16);
   const trueLabels = await predictions.locator('td.true-label').allTextContents();
-  expect(trueLabels).toEqual(dataset.splits.test.slice(0, 16).map((item) => dataset.labels[item.label]));
+  expect(trueLabels).toEqual(validation.map((item) => dataset.labels[item.label]));
+  expect(new Set(trueLabels).size).toBe(10);
+  expect(await canvasGray(page, predictions.locator('thead canvas').nth(13))).toEqual(Array.from(validation[13].image.data));
   // A prediction is marked right exactly when it equals the true label above it.
   for (const row of await predictions.getByTestId('prediction-row').all()) {
-    const cells = await row.getByTestId('prediction').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent ?? '', correct: td.getAttribute('data-correct') })));
-    cells.forEach((cell, i) => expect(cell.correct).toBe(String(cell.text.startsWith(trueLabels[i]))));
+    const cells = await row
+      .getByTestId('prediction')
+      .evaluateAll((tds) => tds.map((td) => ({ text: td.textContent ?? '', label: td.getAttribute('data-label'), correct: td.getAttribute('data-correct') })));
+    cells.forEach((cell, i) => {
+      expect(cell.label, `example ${i}: the run's label`).toBe(trueLabels[i]);
+      expect(cell.correct).toBe(String(cell.text.startsWith(`${trueLabels[i]} `)));
+    });
   }
 
   // The summary table reports each run's validation accuracy.

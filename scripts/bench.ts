@@ -11,7 +11,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { benchMarkdown, benchThroughputMatrix, parseBenchResults, type BenchMode } from '../src/engine/bench/results';
+import { benchMarkdown, parseBenchResults, type BenchMode } from '../src/engine/bench/results';
 import { updateReadmeBench } from './bench-readme-lib';
 import { ROOT, withServedBrowser } from './browser-session';
 import { hostMachine } from './bench-host';
@@ -55,7 +55,7 @@ const raw = await withServedBrowser({ port, build: !args.includes('--no-build'),
 
 const results = parseBenchResults({ ...raw, machine: hostMachine() }, 'results from the /bench page');
 const markdown = benchMarkdown(results);
-console.log(`\n${markdown}\n${benchThroughputMatrix(results)}\n`);
+console.log(`\n${markdown}`);
 await mkdir(path.join(ROOT, 'bench'), { recursive: true });
 await writeFile(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
 await writeFile(path.join(ROOT, 'bench', 'results.md'), `# Benchmark suite results\n\n${markdown}`);

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from '../engine/tf';
 import { createRng } from '../engine/data/rng';
 import type { HostTensor } from '../engine/io/safetensors';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, applyAdapterTensors, parseAdapterFiles, type AdapterDescription } from '../engine/methods/adapter-files';
@@ -77,13 +76,4 @@ export function softmax(logits: number[]): number[] {
   const exps = logits.map((v) => Math.exp(v - max));
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / total);
-}
-
-/** Runs `fn` and disposes what it leaves; a tiny helper to keep the commands' cleanup in one place. */
-export async function withTensors<T>(tensors: tf.Tensor[], fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } finally {
-    tf.dispose(tensors);
-  }
 }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { fewShotSample, type ImageDataset } from '../../engine/data/images';
+import { fewShotSample, interleaveByLabel, type ImageDataset } from '../../engine/data/images';
 import { labelWords } from '../../engine/data/seq2seq';
 import { isTaskId, taskById, type TaskInfo } from '../../engine/data/tasks';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
@@ -157,6 +157,7 @@ function PredictionCell({ run, prediction }: { run: RunSeries; prediction: Predi
       data-testid="prediction"
       data-run={run.runId}
       data-correct={prediction.correct}
+      data-label={prediction.label}
       title={`${runTitle(run)}: predicted ${prediction.predicted}, true ${prediction.label}`}
     >
       {prediction.predicted === '' ? '(nothing)' : prediction.predicted}
@@ -183,6 +184,8 @@ function RunHeader({ run }: { run: RunSeries }) {
 }
 
 function ImagePredictions({ dataset, runs, waiting }: { dataset: ImageDataset; runs: RunSeries[]; waiting: boolean }) {
+  // The runner's validation order (prepareTaskData): the test split round-robin over labels.
+  const validation = useMemo(() => interleaveByLabel(dataset.splits.test), [dataset]);
   const indices = predictedIndices(runs);
   if (indices.length === 0) {
     return (
@@ -200,7 +203,7 @@ function ImagePredictions({ dataset, runs, waiting }: { dataset: ImageDataset; r
           <tr>
             <th scope="col">Image</th>
             {indices.map((index) => {
-              const item = dataset.splits.test[index];
+              const item = validation[index];
               return <th key={index} scope="col">{item ? <PixelImage image={item.image} label={`validation image ${index + 1}: ${dataset.labels[item.label]}`} /> : index}</th>;
             })}
           </tr>
@@ -208,7 +211,7 @@ function ImagePredictions({ dataset, runs, waiting }: { dataset: ImageDataset; r
             <th scope="row">True</th>
             {indices.map((index) => (
               <td key={index} className="true-label">
-                {dataset.splits.test[index] ? dataset.labels[dataset.splits.test[index].label] : '?'}
+                {validation[index] ? dataset.labels[validation[index].label] : '?'}
               </td>
             ))}
           </tr>
