@@ -36,7 +36,7 @@ function ResultTables({ results }: { results: BenchResults }) {
       <table data-testid="bench-table" style={{ borderCollapse: 'collapse', fontSize: 13 }}>
         <thead>
           <tr>
-            {['model', 'method', 'trainable params', 'step ms, median (min–max)', 'tokens/s, median (min–max)', 'peak GPU MiB', 'stored bytes', 'final val. loss', 'final val. accuracy'].map((h) => (
+            {['model', 'task', 'method', 'trainable params', 'step ms, median (min–max)', 'tokens/s, median (min–max)', 'peak GPU MiB', 'stored bytes', 'final val. loss', 'final val. accuracy'].map((h) => (
               <th key={h} style={leftCell}>
                 {h}
               </th>
@@ -47,6 +47,7 @@ function ResultTables({ results }: { results: BenchResults }) {
           {results.rows.map((row) => (
             <tr key={`${row.model}/${row.label}`}>
               <td style={leftCell}>{row.model}</td>
+              <td style={leftCell}>{row.task ?? results.config.task}</td>
               <td style={leftCell}>{row.label}</td>
               <td style={cell}>{int(row.trainableParams)}</td>
               <td style={cell}>{fmtStat(row.stepMs, 0)}</td>
@@ -172,7 +173,7 @@ export function BenchPage({ ready }: { ready: Promise<BackendInfo> }) {
     <main style={{ fontFamily: 'system-ui, sans-serif', margin: 16, maxWidth: 1300 }}>
       <h1 style={{ fontSize: 20 }}>PEFT playground — benchmark</h1>
       <p>
-        Every method on tiny-gpt2, trained side by side (alternating steps on identical batches), then the paired ratios the papers claim. Runs on this page's own
+        Every method on each built-in model (tiny-gpt2, tiny-vit, tiny-t5), trained side by side (alternating steps on identical batches), then the paired ratios the papers claim (on GPT-2). Runs on this page's own
         GPU; share the result as a link. <a href="./">Back to the playground</a>
       </p>
       <p data-testid="bench-backend">{backendError ? `backend failed: ${backendError}` : backend ? `backend: ${backend.backend} · ${backend.adapter}` : 'starting backend…'}</p>

@@ -221,35 +221,6 @@ async function vitForward({ model, backend, base, options, adapter, print }: For
   });
 }
 
-/**
- * Greedy decoding, as T5Model.greedyGenerate but with an explicit LM head: a head-only adapter
- * trains an untied copy of it, which generation must use.
- */
-async function greedyWithHead(t5: T5Model, ids: number[], maxNewTokens: number, hooks: ModelHooks, lmHead: tf.Tensor2D): Promise<number[]> {
-  const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
-  const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
-  const encoder = t5.encode(inputIds, mask, { hooks, dropoutSeed: null });
-  const generated: number[] = [];
-  try {
-    const decoderIds = [t5.config.decoderStartTokenId];
-    for (let step = 0; step < maxNewTokens; step++) {
-      const next = tf.tidy(() => {
-        const hidden = t5.decode(tf.tensor2d([decoderIds], [1, decoderIds.length], 'int32'), encoder, { hooks, dropoutSeed: null });
-        const last = tf.slice(hidden, [0, decoderIds.length - 1, 0], [1, 1, t5.config.dModel]) as tf.Tensor3D;
-        return tf.argMax(t5.lmLogits(last, lmHead).reshape([1, -1]), 1);
-      });
-      const id = (await next.data())[0];
-      next.dispose();
-      generated.push(id);
-      decoderIds.push(id);
-      if (id === t5.config.eosTokenId) break;
-    }
-  } finally {
-    tf.dispose([inputIds, mask, encoder.hidden, encoder.keyMask]);
-  }
-  return generated;
-}
-
 async function t5Forward({ model, backend, base, options, adapter, print }: ForwardContext): Promise<void> {
   const which = exactlyOne(options, 'text', 'ids', 'T5');
   const maxNewTokens = positiveInt(options, 'max-new-tokens', 16);
@@ -278,16 +249,12 @@ async function t5Forward({ model, backend, base, options, adapter, print }: Forw
     // A head-only adapter's trained LM head is the head's one variable.
     const untiedHead = own.head && own.head.variables.length > 0 ? (own.head.variables[0] as tf.Tensor2D) : null;
     let generated: number[];
-    if (untiedHead) {
-      generated = await greedyWithHead(t5, ids, maxNewTokens, hooks, untiedHead);
-    } else {
-      const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
-      const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
-      try {
-        generated = (await t5.greedyGenerate(inputIds, mask, maxNewTokens, { hooks }))[0];
-      } finally {
-        tf.dispose([inputIds, mask]);
-      }
+    const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
+    const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
+    try {
+      generated = (await t5.greedyGenerate(inputIds, mask, maxNewTokens, { hooks, ...(untiedHead ? { lmHead: untiedHead } : {}) }))[0];
+    } finally {
+      tf.dispose([inputIds, mask]);
     }
     const special = new Set([tokenizer.eosTokenId, tokenizer.padTokenId]);
     print({

@@ -486,3 +486,26 @@ describe('DePT in links: the low-rank learning rate and a nullable budget', () =
     expect(s.methods.map((m) => m.options.r)).toEqual([30, 8]);
   });
 });
+
+describe('links on the built-in ViT and T5', () => {
+  it('a task the model does not pose is replaced by the model’s own, with a notice', () => {
+    const { spec, notices } = hashToSpec('v=1&model=tiny-vit&task=spam&methods=lora');
+    expect(spec.model).toBe('tiny-vit');
+    expect(spec.task).toBe('mnist-5shot');
+    expect(notices.join(' ')).toMatch(/task "spam" does not run on vit models.*mnist-5shot used/);
+    // T5 poses spam (text-to-text); the language-modelling task it does not.
+    expect(hashToSpec('v=1&model=tiny-t5&task=spam&methods=lora').spec.task).toBe('spam');
+    expect(hashToSpec('v=1&model=tiny-t5&task=lm-spam&methods=lora').spec.task).toBe('spam');
+  });
+
+  it('on ViT a prompt init the link leaves out starts random; one the link names is kept', () => {
+    const quiet = hashToSpec('v=1&model=tiny-vit&task=mnist-5shot&methods=prompt,dept');
+    expect(quiet.spec.methods.map((m) => m.options.init)).toEqual(['random', 'random']);
+    const named = hashToSpec('v=1&model=tiny-vit&task=mnist-5shot&methods=prompt&prompt.init=vocab');
+    expect(named.spec.methods[0].options.init).toBe('vocab');
+    // GPT-2 keeps the vocabulary default.
+    expect(hashToSpec('v=1&model=tiny-gpt2&task=spam&methods=prompt').spec.methods[0].options.init).toBe('vocab');
+    // And the random init survives the round trip through a link.
+    expect(hashToSpec(specToHash(quiet.spec)).spec).toEqual(quiet.spec);
+  });
+});

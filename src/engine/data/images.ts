@@ -131,6 +131,11 @@ export function interleaveByLabel(items: readonly LabelledImage[]): LabelledImag
   return out;
 }
 
+/** The images a task validates on, in the order the runner and the app both read them. */
+export function validationImages(dataset: ImageDataset): LabelledImage[] {
+  return interleaveByLabel(dataset.splits.test);
+}
+
 export interface ImageBatchOptions {
   batchSize: number;
   processor: ImageProcessorConfig;

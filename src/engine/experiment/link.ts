@@ -488,7 +488,12 @@ export function hashToSpec(hash: string): LinkParseResult {
   }
   spec.methods = methodNames.map((name): MethodSpec => {
     const method = METHODS.find((m) => m.name === name) as MethodDefinition<unknown>;
-    return { name, options: readMethodOptions(method, optionKeys.get(name) ?? [], notices) };
+    const options = readMethodOptions(method, optionKeys.get(name) ?? [], notices);
+    // ViT has no vocabulary to sample prompt rows from: a prompt init the link leaves to the
+    // default starts random there (no run on ViT can have used the vocabulary default).
+    const namesInit = (optionKeys.get(name) ?? []).some(([option]) => option === 'init');
+    if (model?.family === 'vit' && options.init === 'vocab' && !namesInit) options.init = 'random';
+    return { name, options };
   });
 
   try {

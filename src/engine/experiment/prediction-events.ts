@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { T5Model } from '../models/t5';
+import { Seq2SeqHead } from '../train/heads/seq2seq-head';
 import { batchToTensors, disposeBatch } from '../train/batch-tensors';
 import type { Batch } from '../data/types';
 import type { RunEvent } from './events';
@@ -76,7 +77,9 @@ async function decodedPredictions(run: MethodRun, batch: Batch, base: BaseCheckp
   const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.seqLen], 'int32');
   const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.seqLen], 'int32');
   try {
-    const rows = await run.model.greedyGenerate(inputIds, mask, batch.targetLen + 2, { hooks: run.method.hooks });
+    // A head-only run decodes with its trained copy of the LM head.
+    const lmHead = run.head instanceof Seq2SeqHead ? run.head.lmHead() : undefined;
+    const rows = await run.model.greedyGenerate(inputIds, mask, batch.targetLen + 2, { hooks: run.method.hooks, ...(lmHead ? { lmHead } : {}) });
     return rows.map((ids) => tokenizer.decode(ids.filter((id) => id !== tokenizer.eosTokenId && id !== tokenizer.padTokenId)).trim());
   } finally {
     tf.dispose([inputIds, mask]);

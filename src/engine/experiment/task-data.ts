@@ -1,7 +1,7 @@
 import { parseDataset, type ClassifyDataset } from '../data/datasets';
 import { taskById, taskKindOn, type TaskInfo } from '../data/tasks';
 import { ClassifyBatcher, LmBatcher, evalBatches, tokenizeClassify, tokenizeLm, type TokenizedExample } from '../data/batching';
-import { fewShotSample, ImageBatcher, imageEvalBatches, interleaveByLabel, parseImageDataset, type LabelledImage } from '../data/images';
+import { fewShotSample, ImageBatcher, imageEvalBatches, parseImageDataset, validationImages, type LabelledImage } from '../data/images';
 import { labelWords, Seq2SeqBatcher, seq2seqEvalBatches, targetLength, tokenizeTextToText } from '../data/seq2seq';
 import type { Rng } from '../data/rng';
 import type { Batch } from '../data/types';
@@ -109,7 +109,7 @@ function imageTaskData(info: TaskInfo, json: unknown, base: BaseCheckpoint, batc
   if (!base.imageProcessor || base.model.family !== 'vit') throw new Error(`${base.source}: task "${info.id}" needs an image model with preprocessor_config.json`);
   const shots = info.shotsPerClass ?? 1;
   const train = fewShotSample(dataset, shots, seed);
-  const validation = interleaveByLabel(dataset.splits.test);
+  const validation = validationImages(dataset);
   const packing = { batchSize, processor: base.imageProcessor, channels: base.model.config.channels };
   return {
     info,

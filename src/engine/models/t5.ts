@@ -298,10 +298,11 @@ export class T5Model implements BackboneModel {
   /**
    * Greedy decoding (HF's generate with num_beams=1, do_sample=false), no dropout. Returns each
    * row's generated ids after the start token, up to and including eos (a row stops there; it
-   * keeps being fed pad, as HF does, until every row has stopped). Reads values asynchronously
+   * keeps being fed pad, as HF does, until every row has stopped). `lmHead`: a trained untied
+   * copy of the head (head-only training) instead of the model's own. Reads values asynchronously
    * only: a synchronous read would stall (and on WebGPU lose) the device.
    */
-  async greedyGenerate(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, maxNewTokens: number, options: ForwardOptions = {}): Promise<number[][]> {
+  async greedyGenerate(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, maxNewTokens: number, options: ForwardOptions & { lmHead?: tf.Tensor2D } = {}): Promise<number[][]> {
     const evalOptions: ForwardOptions = { ...options, dropoutSeed: null };
     const batch = inputIds.shape[0];
     const encoder = this.encode(inputIds, attentionMask, evalOptions);
@@ -314,7 +315,7 @@ export class T5Model implements BackboneModel {
         const next = tf.tidy(() => {
           const hidden = this.decode(tf.tensor2d(decoderIds, [batch, len], 'int32'), encoder, evalOptions);
           const last = tf.slice(hidden, [0, len - 1, 0], [batch, 1, this.config.dModel]) as tf.Tensor3D;
-          return tf.argMax(this.lmLogits(last).reshape([batch, -1]), 1);
+          return tf.argMax(this.lmLogits(last, options.lmHead).reshape([batch, -1]), 1);
         });
         const ids = (await next.data()) as Int32Array;
         next.dispose();

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { fewShotSample, interleaveByLabel, type ImageDataset } from '../../engine/data/images';
+import { fewShotSample, validationImages, type ImageDataset } from '../../engine/data/images';
 import { labelWords } from '../../engine/data/seq2seq';
 import { isTaskId, taskById, type TaskInfo } from '../../engine/data/tasks';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
@@ -185,7 +185,7 @@ function RunHeader({ run }: { run: RunSeries }) {
 
 function ImagePredictions({ dataset, runs, waiting }: { dataset: ImageDataset; runs: RunSeries[]; waiting: boolean }) {
   // The runner's validation order (prepareTaskData): the test split round-robin over labels.
-  const validation = useMemo(() => interleaveByLabel(dataset.splits.test), [dataset]);
+  const validation = useMemo(() => validationImages(dataset), [dataset]);
   const indices = predictedIndices(runs);
   if (indices.length === 0) {
     return (

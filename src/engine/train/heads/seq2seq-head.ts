@@ -32,6 +32,11 @@ export class Seq2SeqHead implements TaskHead {
     this.tensorNames = this.untied ? [LM_HEAD] : [];
   }
 
+  /** The LM head the targets are scored with: the trained untied copy (head only), else the model's. */
+  lmHead(): tf.Tensor2D {
+    return (this.untied ?? this.model.lmHeadWeight()) as tf.Tensor2D;
+  }
+
   /** Logits [B·T', vocab] at every target position. */
   private targetLogits(b: Seq2SeqBatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor2D {
     const { ids, batch, length } = b.targetHost;
@@ -40,7 +45,7 @@ export class Seq2SeqHead implements TaskHead {
       return tf.tidy(() => {
         const encoder = this.model.encode(b.inputIds, b.attentionMask, { hooks, dropoutSeed });
         const hidden = this.model.decode(decoderInput, encoder, { hooks, dropoutSeed });
-        const logits = this.untied ? this.model.lmLogits(hidden, this.untied as tf.Tensor2D) : this.model.lmLogits(hidden);
+        const logits = this.model.lmLogits(hidden, this.lmHead());
         return logits.reshape([batch * length, -1]) as tf.Tensor2D;
       });
     } finally {
