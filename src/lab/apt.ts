@@ -206,9 +206,9 @@ async function benchTraining(options: AptTrainingBenchOptions): Promise<AptTrain
     inputIds: Int32Array.from({ length: tokens }, () => rng.int(config.vocabSize)),
     attentionMask: new Int32Array(tokens).fill(1),
   }));
-  const aptConfig: AptConfig = { length: options.p, r: 4, variant: 'low-rank' };
+  const aptConfig: AptConfig = { length: options.p, r: 4, variant: 'low-rank', decoder: false };
   const entries = [
-    { method: 'deep-prompt' as const, label: `deep prompt p=${options.p}`, attached: deepPromptMethod.attach(model, task, { length: options.p, init: 'random' }, createRng(3)), flops: deepPromptExtraFlops(model.shape, options.seqLen, options.batchSize, options.p), params: model.shape.layers * options.p * model.shape.hidden },
+    { method: 'deep-prompt' as const, label: `deep prompt p=${options.p}`, attached: deepPromptMethod.attach(model, task, { length: options.p, init: 'random', decoder: false }, createRng(3)), flops: deepPromptExtraFlops(model.shape, options.seqLen, options.batchSize, options.p), params: model.shape.layers * options.p * model.shape.hidden },
     {
       method: 'apt' as const,
       label: `APT p=${options.p} r=4 (${options.implementation === 'twin' || !fusedAptAvailable() ? 'tfjs twin' : 'fused WGSL'})`,

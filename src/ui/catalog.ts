@@ -45,9 +45,11 @@ export const OPTION_LABELS: Record<string, string> = {
   'nola.adapter': 'Trained coefficients (from a link)',
   'deep-prompt.length': 'Prompt rows per layer p',
   'deep-prompt.init': 'Prompt initialisation',
+  'deep-prompt.decoder': 'T5: prompts in the decoder too (encoder only by default)',
   'apt.length': "Prompt rows per layer p (P')",
   'apt.r': 'Rank r of W1·W2 (low-rank variant)',
   'apt.variant': 'Key projection K from P\'',
+  'apt.decoder': 'T5: APT in the decoder too (encoder only by default)',
 };
 
 /** Labels for enum choices, by value; unknown ones show as they are. */

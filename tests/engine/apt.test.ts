@@ -141,8 +141,8 @@ describe('APT trainable parameters', () => {
     expect(aptParamsPerLayer(768, config({ length: 200, variant: 'dense' }))).toBe(200 * 768 + 768 * 768 + 1);
   });
 
-  it('is registered, with defaults p=16, r=4, low-rank, and refuses bad options by name', () => {
-    expect(methodByName('apt').defaults).toEqual({ length: 16, r: 4, variant: 'low-rank' });
+  it('is registered, with defaults p=16, r=4, low-rank, encoder only, and refuses bad options by name', () => {
+    expect(methodByName('apt').defaults).toEqual({ length: 16, r: 4, variant: 'low-rank', decoder: false });
     expect(() => config({ variant: 'diagonal' as never })).toThrow(/apt\.variant/);
     expect(() => config({ length: 0 })).toThrow(/apt\.length/);
   });

@@ -10,6 +10,7 @@ import { createTaskHead } from '../../src/engine/train/task-head';
 import { batchToTensors, disposeBatch } from '../../src/engine/train/batch-tensors';
 import type { ImageBatch, Seq2SeqBatch } from '../../src/engine/data/types';
 import { meanStd } from '../../src/engine/experiment/seed-repeats';
+import { methodByName, resolveMethodConfig } from '../../src/engine/methods/registry';
 import { expectAllClose } from './tiny';
 
 /**
@@ -166,4 +167,47 @@ describe('seed repeats', () => {
     expect(meanStd([0.4]).std).toBe(0);
     expect(() => meanStd([])).toThrow(/at least one/);
   });
+});
+
+describe('deep prompt and APT reach the T5 decoder only when asked', () => {
+  const config = parseT5Config({ model_type: 't5', vocab_size: 13, d_model: 8, d_kv: 4, d_ff: 12, num_layers: 2, num_heads: 2, relative_attention_num_buckets: 8, dropout_rate: 0 });
+  const batch: Seq2SeqBatch = {
+    kind: 'seq2seq',
+    batchSize: 1,
+    seqLen: 4,
+    inputIds: Int32Array.from([5, 6, 7, 1]),
+    attentionMask: Int32Array.from([1, 1, 1, 1]),
+    targetLen: 2,
+    labels: Int32Array.from([10, 1]),
+    labelMask: Int32Array.from([1, 1]),
+  };
+
+  for (const name of ['deep-prompt', 'apt'] as const) {
+    it(`${name}: with decoder = true the decoder prompts get gradients; without, they do not exist`, () => {
+      const model = T5Model.randomInit(config, createRng(7));
+      const task = { kind: 'seq2seq' as const, numLabels: 2, seqLen: 4 };
+      const head = createTaskHead(model, task, { trainsLmHead: false, rng: createRng(1) });
+      const b = batchToTensors(batch);
+      const encoderOnly = methodByName(name).attach(model, task, resolveMethodConfig(name, { length: 3 }), createRng(2));
+      const both = methodByName(name).attach(model, task, resolveMethodConfig(name, { length: 3, decoder: true }), createRng(2));
+      try {
+        const encoderVars = encoderOnly.paramGroups.flatMap((g) => g.variables);
+        const allVars = both.paramGroups.flatMap((g) => g.variables);
+        expect(allVars.length).toBe(2 * encoderVars.length);
+        // The decoder blocks' prompts (and APT's W2) get non-zero gradients. (APT's W1 starts
+        // with a zero gradient while W2 = 0, as LoRA's A does.)
+        const { value, grads } = tf.variableGrads(() => head.loss(b, both.hooks), allVars);
+        const decoderVars = allVars.filter((v) => v.name.includes('decoder.h.') && !v.name.includes('.W1'));
+        expect(decoderVars.length).toBeGreaterThan(0);
+        for (const v of decoderVars) expect(Math.max(...Array.from(grads[v.name].dataSync(), Math.abs)), v.name).toBeGreaterThan(0);
+        tf.dispose([value, grads]);
+      } finally {
+        disposeBatch(b);
+        encoderOnly.dispose();
+        both.dispose();
+        head.dispose();
+        model.dispose();
+      }
+    });
+  }
 });

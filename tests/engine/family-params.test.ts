@@ -132,3 +132,19 @@ describe('parameter placement sums to the trainable count on every model, for ev
     }
   }
 });
+
+describe('deep prompt and APT in the T5 decoder (decoder = true)', () => {
+  it('adds the decoder blocks: (encoder + decoder) blocks × the per-block count', () => {
+    expect(count(T5_SMALL, T5_TASK, 'deep-prompt', { length: 10, decoder: true }).method).toBe(12 * 10 * 512);
+    expect(count(T5_SMALL, T5_TASK, 'apt', { length: 10, r: 4, variant: 'identity', decoder: true }).method).toBe(12 * (10 * 512 + 1));
+    const placement = methodParamPlacement(T5_SMALL, T5_TASK, 'deep-prompt', { length: 10, decoder: true });
+    expect(placement.layers.map((row) => row.attention)).toEqual(Array(12).fill(10 * 512));
+  });
+
+  it('is refused, with the reason, on models with one stack', () => {
+    const reason = (shape: ModelShape, task: TaskShape) => methodByName('deep-prompt').unsupportedReason?.(shape, task, resolveMethodConfig('deep-prompt', { decoder: true }));
+    expect(reason(VIT_B, FOOD101)).toMatch(/ViT has no decoder/);
+    expect(methodByName('apt').unsupportedReason?.(VIT_B, FOOD101, resolveMethodConfig('apt', { decoder: true }))).toMatch(/ViT has no decoder/);
+    expect(reason(T5_SMALL, T5_TASK)).toBeNull();
+  });
+});

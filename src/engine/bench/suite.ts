@@ -157,7 +157,7 @@ export interface RunSuiteOptions {
 
 /** PT's length in the suite; DePT gets the same parameter budget (m = half of it, the rest as A·B). */
 const PT_LENGTH = 20;
-const APT_CONFIG: AptConfig = { length: 16, r: 4, variant: 'low-rank' };
+const APT_CONFIG: AptConfig = { length: 16, r: 4, variant: 'low-rank', decoder: false };
 const DEEP_PROMPT_LENGTH = 16;
 
 /**

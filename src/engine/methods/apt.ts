@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { tf } from '../tf';
 import { matMul2d } from '../kernels/matmul';
 import { aptAggregate, type AptImplementation } from '../kernels/apt-aggregate';
-import type { ModelShape } from '../models/hooks';
+import type { ModelShape, Stack } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, toHost, uniformArray } from './host';
-import { promptStackPlacement } from './param-placement-parts';
-import { peftTaskType, promptStackLayers } from './model-parts';
+import { blocksPlacement } from './param-placement-parts';
+import { decoderOptionProblem, peftTaskType, promptBlocks } from './model-parts';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
 /**
@@ -39,6 +39,8 @@ export interface AptConfig {
   r: number;
   /** The paper's Table 3 ablations: "identity" K = P', "dense" a full d×d W instead of W1·W2. */
   variant: AptVariant;
+  /** Encoder–decoder models (T5): the decoder's self-attention gets APT too, not only the encoder's. */
+  decoder: boolean;
 }
 
 export const aptSchema = z
@@ -46,6 +48,7 @@ export const aptSchema = z
     length: z.number().int().min(1).max(1024),
     r: z.number().int().min(1).max(256),
     variant: z.enum(['low-rank', 'identity', 'dense']),
+    decoder: z.boolean(),
   })
   .strict();
 
@@ -63,7 +66,7 @@ export function aptParamsPerLayer(d: number, config: AptConfig): number {
  * 2·p·d² + p·d; identity 0) and a (p·d comparisons). Per sequence: scores X·Kᵀ (2·n·p·d),
  * ReLU and the scale by a (2·n·p), the weighted sum of P' (2·n·p·d), SA + ΔX and e^s (2·n·d).
  */
-export function aptExtraFlops(model: Pick<ModelShape, 'hidden' | 'layers'>, n: number, batch: number, config: AptConfig): number {
+export function aptExtraFlops(model: Pick<ModelShape, 'hidden' | 'layers'>, n: number, batch: number, config: Pick<AptConfig, 'length' | 'r' | 'variant'>): number {
   const d = model.hidden;
   const p = config.length;
   const keys = config.variant === 'low-rank' ? 4 * p * d * config.r + p * d : config.variant === 'dense' ? 2 * p * d * d + p * d : 0;
@@ -72,8 +75,8 @@ export function aptExtraFlops(model: Pick<ModelShape, 'hidden' | 'layers'>, n: n
 }
 
 /** Adapter tensor names of layer l. */
-export function aptTensorNames(layer: number): { prompt: string; w1: string; w2: string; dense: string; scale: string } {
-  const base = `h.${layer}.apt`;
+export function aptTensorNames(layer: number, stackPrefix = ''): { prompt: string; w1: string; w2: string; dense: string; scale: string } {
+  const base = `${stackPrefix}h.${layer}.apt`;
   return { prompt: `${base}.prompt`, w1: `${base}.W1`, w2: `${base}.W2`, dense: `${base}.W`, scale: `${base}.scale` };
 }
 
@@ -105,10 +108,11 @@ export const aptMethod: MethodDefinition<AptConfig> & {
   title: 'APT',
   summary: 'Approximated prompt tuning: per layer, p prompt rows added beside the attention through a ReLU-gated aggregation, no softmax over prompts.',
   schema: aptSchema,
-  defaults: { length: 16, r: 4, variant: 'low-rank' },
-  trainableParams: (model, task, config) => ({ method: promptStackLayers(model) * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
+  defaults: { length: 16, r: 4, variant: 'low-rank', decoder: false },
+  trainableParams: (model, task, config) => ({ method: promptBlocks(model, config.decoder).length * aptParamsPerLayer(model.hidden, config), head: taskHeadParams(model, task) }),
   // Each layer's prompts, projection and scale sit beside that layer's attention.
-  paramPlacement: (model, task, config) => promptStackPlacement(model, { attention: aptParamsPerLayer(model.hidden, config), mlp: 0 }, taskHeadParams(model, task)),
+  paramPlacement: (model, task, config) => blocksPlacement(model, promptBlocks(model, config.decoder), { attention: aptParamsPerLayer(model.hidden, config), mlp: 0 }, taskHeadParams(model, task)),
+  unsupportedReason: (model, _task, config) => decoderOptionProblem(model, config.decoder),
   attach(model, task, config, rng) {
     return aptMethod.attachWith(model, task, config, rng, {});
   },
@@ -116,12 +120,15 @@ export const aptMethod: MethodDefinition<AptConfig> & {
     const d = model.shape.hidden;
     const p = config.length;
     const r = config.r;
-    const stack = model.shape.promptStack;
+    const blocks = promptBlocks(model.shape, config.decoder);
+    const blockIndex = (stack: Stack, layer: number) => blocks.findIndex((b) => b.stack === stack && b.layer === layer);
+    // Tensor names: GPT-2's and the prompt stack's as before ("h.3.apt…"); T5's decoder blocks "decoder.h.3.apt…".
+    const namesOf = (l: number) => aptTensorNames(blocks[l].layer, blocks[l].stack === model.shape.promptStack ? '' : `${blocks[l].stack}.`);
     const implementation = options.implementation ?? 'auto';
     const initRng = rng.fork('apt-init');
     const layers: AptLayer[] = [];
-    for (let l = 0; l < promptStackLayers(model.shape); l++) {
-      const names = aptTensorNames(l);
+    for (let l = 0; l < blocks.length; l++) {
+      const names = namesOf(l);
       const promptData = Float32Array.from({ length: p * d }, () => initRng.normal() * APT_PROMPT_INIT_STD);
       const layer: AptLayer = {
         prompt: ownedVariable(tf.tensor2d(promptData, [p, d]), true, `apt/${names.prompt}`),
@@ -148,8 +155,9 @@ export const aptMethod: MethodDefinition<AptConfig> & {
       },
       hooks: {
         attention: (site, x, base) => {
-          if (site.stack !== stack) return base(x);
-          const layer = layers[site.layer];
+          const index = blockIndex(site.stack, site.layer);
+          if (index < 0) return base(x);
+          const layer = layers[index];
           const attended = base(x);
           const [b, t] = x.shape;
           const keys = promptKeys(layer);
@@ -158,7 +166,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
           if (observer) {
             const deltaNorm = tf.norm(delta, 'euclidean', -1);
             const attendedNorm = tf.norm(attended, 'euclidean', -1);
-            observer(site.layer, tf.div(deltaNorm, tf.maximum(tf.add(deltaNorm, attendedNorm), 1e-12)) as tf.Tensor2D);
+            observer(index, tf.div(deltaNorm, tf.maximum(tf.add(deltaNorm, attendedNorm), 1e-12)) as tf.Tensor2D);
           }
           return tf.mul(tf.exp(layer.scale), tf.add(attended, delta)) as tf.Tensor3D;
         },
@@ -167,7 +175,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
       async saveAdapter() {
         const tensors = new Map<string, Awaited<ReturnType<typeof toHost>>>();
         for (let l = 0; l < layers.length; l++) {
-          const names = aptTensorNames(l);
+          const names = namesOf(l);
           const layer = layers[l];
           tensors.set(names.prompt, await toHost(layer.prompt));
           if (layer.w1 && layer.w2) {
@@ -187,6 +195,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
             variant: config.variant,
             token_dim: d,
             num_layers: layers.length,
+            ...(config.decoder ? { decoder: true } : {}),
             inference_mode: true,
           },
           tensors,
@@ -201,7 +210,7 @@ export const aptMethod: MethodDefinition<AptConfig> & {
           assignments.push([v, expectTensor(files.tensors, name, v.shape)]);
         };
         layers.forEach((layer, l) => {
-          const names = aptTensorNames(l);
+          const names = namesOf(l);
           expect(layer.prompt, names.prompt);
           expect(layer.w1, names.w1);
           expect(layer.w2, names.w2);

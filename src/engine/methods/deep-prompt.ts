@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { tf } from '../tf';
-import type { ModelShape } from '../models/hooks';
+import type { ModelShape, Stack } from '../models/hooks';
 import { ownedVariable } from '../models/layers';
 import { taskHeadParams, type AttachedMethod, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown } from './host';
-import { promptStackPlacement } from './param-placement-parts';
-import { peftTaskType, promptStackLayers, vocabInitProblem } from './model-parts';
+import { blocksPlacement } from './param-placement-parts';
+import { decoderOptionProblem, peftTaskType, promptBlocks, vocabInitProblem } from './model-parts';
 import { initialPromptRows } from './prompt';
 import type { PromptShareObserver, PromptShareSource } from './prompt-attention-map';
 
@@ -27,16 +27,19 @@ export interface DeepPromptConfig {
    * "vocab": copies of randomly sampled vocabulary embeddings (PT's default), per layer.
    */
   init: 'random' | 'vocab';
+  /** Encoder–decoder models (T5): the decoder's self-attention gets prompts too, not only the encoder's. */
+  decoder: boolean;
 }
 
 export const deepPromptSchema = z
   .object({
     length: z.number().int().min(1).max(512),
     init: z.enum(['random', 'vocab']),
+    decoder: z.boolean(),
   })
   .strict();
 
-/** The prompts of all layers in one tensor, layer-major: rows [l·p, (l+1)·p) are layer l's. */
+/** The prompts of all hooked blocks in one tensor, block-major (T5: encoder blocks, then decoder blocks). */
 export const DEEP_PROMPT_TENSOR = 'prompt_embeddings';
 
 export const DEEP_PROMPT_INIT_STD = 0.02;
@@ -74,26 +77,28 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
   title: 'Deep prompt',
   summary: 'p trainable rows per layer join that layer’s attention keys and values (L·p·d parameters); the model is frozen.',
   schema: deepPromptSchema,
-  defaults: { length: 16, init: 'random' },
-  trainableParams: (model, task, config) => ({ method: promptStackLayers(model) * config.length * model.hidden, head: taskHeadParams(model, task) }),
-  // Each layer's p rows join that layer's attention keys and values.
-  paramPlacement: (model, task, config) => promptStackPlacement(model, { attention: config.length * model.hidden, mlp: 0 }, taskHeadParams(model, task)),
-  unsupportedReason: (model, _task, config) => vocabInitProblem(model, config.init),
+  defaults: { length: 16, init: 'random', decoder: false },
+  trainableParams: (model, task, config) => ({ method: promptBlocks(model, config.decoder).length * config.length * model.hidden, head: taskHeadParams(model, task) }),
+  // Each block's p rows join that block's attention keys and values.
+  paramPlacement: (model, task, config) => blocksPlacement(model, promptBlocks(model, config.decoder), { attention: config.length * model.hidden, mlp: 0 }, taskHeadParams(model, task)),
+  unsupportedReason: (model, _task, config) => vocabInitProblem(model, config.init) ?? decoderOptionProblem(model, config.decoder),
   attach(model, task, config, rng): AttachedMethod & PromptShareSource {
     const d = model.shape.hidden;
-    const layers = promptStackLayers(model.shape);
-    const stack = model.shape.promptStack;
+    const blocks = promptBlocks(model.shape, config.decoder);
+    const layers = blocks.length;
+    const blockIndex = (stack: Stack, layer: number) => blocks.findIndex((b) => b.stack === stack && b.layer === layer);
     const p = config.length;
     const initRng = rng.fork('deep-prompt-init');
     const prompts: tf.Variable[] = [];
-    for (let layer = 0; layer < layers; layer++) {
+    for (const block of blocks) {
       let rows: tf.Tensor2D;
       if (config.init === 'vocab') {
         rows = initialPromptRows(model, p, 'vocab', initRng);
       } else {
         rows = tf.tensor2d(Float32Array.from({ length: p * d }, () => initRng.normal() * DEEP_PROMPT_INIT_STD), [p, d]);
       }
-      prompts.push(ownedVariable(rows, true, `deep-prompt/h.${layer}`));
+      const stackName = block.stack === model.shape.promptStack ? '' : `${block.stack}.`;
+      prompts.push(ownedVariable(rows, true, `deep-prompt/${stackName}h.${block.layer}`));
     }
     let observer: PromptShareObserver | null = null;
     return {
@@ -103,8 +108,9 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
       },
       hooks: {
         attention: (site, x, base) => {
-          if (site.stack !== stack) return base(x);
-          const prefixHidden = prompts[site.layer] as tf.Tensor2D;
+          const index = blockIndex(site.stack, site.layer);
+          if (index < 0) return base(x);
+          const prefixHidden = prompts[index] as tf.Tensor2D;
           const watch = observer;
           if (!watch) return base(x, { prefixHidden });
           return base(x, {
@@ -112,7 +118,7 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
             observeProbabilities: (probs) => {
               // Mass on the p prompt keys (they come first), averaged over heads: [B, T].
               const mass = tf.sum(tf.slice(probs, [0, 0, 0, 0], [-1, -1, -1, p]), 3);
-              watch(site.layer, tf.mean(mass, 1) as tf.Tensor2D);
+              watch(index, tf.mean(mass, 1) as tf.Tensor2D);
             },
           });
         },
@@ -131,6 +137,7 @@ export const deepPromptMethod: MethodDefinition<DeepPromptConfig> = {
             num_layers: layers,
             num_attention_heads: model.shape.heads,
             prompt_init: config.init,
+            ...(config.decoder ? { decoder: true } : {}),
             inference_mode: true,
           },
           tensors: new Map([[DEEP_PROMPT_TENSOR, { dtype: 'F32' as const, shape: [layers * p, d], data }]]),

@@ -1,4 +1,4 @@
-import type { ModelShape } from '../models/hooks';
+import type { ModelShape, Stack } from '../models/hooks';
 import type { TaskKind } from './types';
 
 /**
@@ -6,9 +6,29 @@ import type { TaskKind } from './types';
  * answers them the same way.
  */
 
-/** Blocks of the prompt stack: the self-attentions deep prompts and APT hook (T5: encoder). */
-export function promptStackLayers(model: Pick<ModelShape, 'stacks' | 'promptStack'>): number {
-  return model.stacks[model.promptStack];
+/** A self-attention block a per-layer prompt method hooks. */
+export interface PromptBlock {
+  stack: Stack;
+  layer: number;
+}
+
+/**
+ * The self-attention blocks deep prompts and APT hook, in order: every block of the prompt stack
+ * (all of GPT-2's or ViT's; T5's encoder), then, with `decoder` on an encoder–decoder model, the
+ * decoder's blocks too.
+ */
+export function promptBlocks(model: Pick<ModelShape, 'stacks' | 'promptStack'>, decoder = false): PromptBlock[] {
+  const blocks: PromptBlock[] = Array.from({ length: model.stacks[model.promptStack] }, (_, layer) => ({ stack: model.promptStack, layer }));
+  if (decoder && model.promptStack === 'encoder') for (let layer = 0; layer < model.stacks.decoder; layer++) blocks.push({ stack: 'decoder', layer });
+  return blocks;
+}
+
+/** Why `decoder: true` does not apply (a model with one stack), or null. */
+export function decoderOptionProblem(model: Pick<ModelShape, 'stacks' | 'promptStack' | 'family'>, decoder: boolean): string | null {
+  if (!decoder || (model.promptStack === 'encoder' && model.stacks.decoder > 0)) return null;
+  return model.family === 'vit'
+    ? 'ViT has no decoder: decoder = false'
+    : 'GPT-2 is one stack of decoder blocks, all of which the prompts already join: decoder = false';
 }
 
 /** PEFT's `task_type` for a task kind (PEFT has none for image classification: null). */

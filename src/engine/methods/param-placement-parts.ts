@@ -39,13 +39,15 @@ export function placementRow(model: Pick<ModelShape, 'stacks'>, stack: Stack, la
   return stack === 'encoder' ? layer : model.stacks.encoder + layer;
 }
 
-/**
- * The same counts in every block of the prompt stack only (deep prompts and APT hook the
- * self-attention of that stack: all of GPT-2's or ViT's blocks, T5's encoder).
- */
-export function promptStackPlacement(model: Pick<ModelShape, 'layers' | 'stacks' | 'promptStack'>, perLayer: { attention: number; mlp: number }, head: number): ParamPlacement {
+/** The same counts in the given blocks only (deep prompts and APT: the blocks they hook). */
+export function blocksPlacement(
+  model: Pick<ModelShape, 'layers' | 'stacks'>,
+  blocks: ReadonlyArray<{ stack: Stack; layer: number }>,
+  perLayer: { attention: number; mlp: number },
+  head: number,
+): ParamPlacement {
   const placement = { ...emptyPlacement(model), head };
-  for (let layer = 0; layer < model.stacks[model.promptStack]; layer++) placement.layers[placementRow(model, model.promptStack, layer)] = { ...perLayer };
+  for (const block of blocks) placement.layers[placementRow(model, block.stack, block.layer)] = { ...perLayer };
   return placement;
 }
 
