@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModelShape } from '../engine/experiment/base-model';
 import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
@@ -6,8 +6,6 @@ import { vitClassifierParams, vitParamCount, vitPatchGrid } from '../engine/mode
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
 import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily } from '../engine/data/tasks';
 import { builtInModel } from '../engine/experiment/built-in-models';
-import { parseExperimentSpec } from '../engine/experiment/spec';
-import { specFromLinkOrJson } from '../engine/experiment/link';
 import { runExperiment } from '../engine/experiment/runner';
 import { predictionEvents } from '../engine/experiment/prediction-events';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterToFiles } from '../engine/methods/adapter-files';
@@ -19,6 +17,7 @@ import type { FileSource } from '../engine/io/file-source';
 import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './node-env';
 import { loadTaskShape } from '../engine/experiment/task-data';
 import { UsageError, parseArgs, typedOptions } from './args';
+import { readSpecArgument } from './spec-argument';
 
 export { forwardCommand } from './forward';
 
@@ -179,26 +178,7 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
   const { positionals, options } = parseArgs(argv, ['verbose']);
   const input = positionals[0];
   if (!input) throw new UsageError('usage: train <spec.json | experiment link> [--save-adapter <dir>]');
-  let spec;
-  if (/^[^#]*\.json$/i.test(input)) {
-    let text: string;
-    try {
-      text = await readFile(input, 'utf8');
-    } catch {
-      throw new UsageError(`cannot read spec file "${input}"`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`${input} is not valid JSON (${(error as Error).message})`);
-    }
-    spec = parseExperimentSpec(json);
-  } else {
-    const parsed = specFromLinkOrJson(input);
-    for (const notice of parsed.notices) print({ type: 'notice', message: notice });
-    spec = parsed.spec;
-  }
+  const spec = await readSpecArgument(input, print);
   const saveDir = options.get('save-adapter');
   const verbose = options.get('verbose') === true;
   // config.json alone: a task the model's family does not run fails before anything is loaded.
