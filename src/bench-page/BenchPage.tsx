@@ -29,19 +29,26 @@ function machineDescription(): string {
   return `${navigator.platform || 'unknown platform'}, ${threads}`;
 }
 
+/** A table's header cells, left-aligned. */
+function HeaderRow({ names }: { names: string[] }) {
+  return (
+    <tr>
+      {names.map((h) => (
+        <th key={h} style={leftCell}>
+          {h}
+        </th>
+      ))}
+    </tr>
+  );
+}
+
 function ResultTables({ results }: { results: BenchResults }) {
   return (
     <section>
       <p data-testid="bench-header">{benchHeader(results)}</p>
       <table data-testid="bench-table" style={{ borderCollapse: 'collapse', fontSize: 13 }}>
         <thead>
-          <tr>
-            {['model', 'task', 'method', 'trainable params', 'step ms, median (min–max)', 'tokens/s, median (min–max)', 'peak GPU MiB', 'stored bytes', 'final val. loss', 'final val. accuracy'].map((h) => (
-              <th key={h} style={leftCell}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow names={['model', 'task', 'method', 'trainable params', 'step ms, median (min–max)', 'tokens/s, median (min–max)', 'peak GPU MiB', 'stored bytes', 'final val. loss', 'final val. accuracy']} />
         </thead>
         <tbody>
           {results.rows.map((row) => (
@@ -63,13 +70,7 @@ function ResultTables({ results }: { results: BenchResults }) {
       <h2 style={{ fontSize: 16 }}>Paired ratios (A / B)</h2>
       <table data-testid="bench-ratios" style={{ borderCollapse: 'collapse', fontSize: 13 }}>
         <thead>
-          <tr>
-            {['pair', 'quantity', 'A', 'B', 'A / B, median (min–max)', 'pairs', 'how'].map((h) => (
-              <th key={h} style={leftCell}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow names={['pair', 'quantity', 'A', 'B', 'A / B, median (min–max)', 'pairs', 'how']} />
         </thead>
         <tbody>
           {results.ratios.map((r) => (

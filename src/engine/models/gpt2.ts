@@ -3,7 +3,7 @@ import { matMul2d } from '../kernels/matmul';
 import type { HostTensor } from '../io/safetensors';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import type { AttentionExtras, LinearRole, LinearShape, LinearSite, ModelHooks, ModelShape } from './hooks';
-import { checkWeight, DropoutSeeds, linearSitesOf, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
+import { checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
@@ -28,7 +28,7 @@ export class Gpt2Model implements BackboneModel {
     this.weights = weights;
     this.shape = gpt2ModelShape(config);
     const sites = linearSitesOf(this.shape.linears, (name) => this.variable(name));
-    this.sites = Array.from({ length: config.nLayer }, (_, layer) => sites.filter((site) => site.layer === layer));
+    this.sites = sitesByLayer(sites, config.nLayer);
   }
 
   /**

@@ -80,3 +80,8 @@ function fusedParts(linear: LinearShape): NonNullable<LinearSite['fusedParts']> 
   const size = linear.outFeatures / roles.length;
   return roles.map((role, i) => ({ role, offset: i * size, size }));
 }
+
+/** Sites grouped by block (single-stack models): index i holds block i's linears, in order. */
+export function sitesByLayer(sites: readonly LinearSite[], layers: number): LinearSite[][] {
+  return Array.from({ length: layers }, (_, layer) => sites.filter((site) => site.layer === layer));
+}

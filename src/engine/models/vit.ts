@@ -5,7 +5,7 @@ import type { Rng } from '../data/rng';
 import { type VitConfig, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
 import type { AttentionExtras, AttentionSite, LinearSite, ModelHooks, ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
-import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
+import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, type ForwardOptions, ModelLoadError } from './model';
 
 /**
  * ViT as Hugging Face's ViTModel / ViTForImageClassification compute it, in float32:
@@ -53,7 +53,7 @@ export class VitModel implements BackboneModel {
     this.classifier = classifier;
     this.shape = vitModelShape(config);
     const sites = linearSitesOf(this.shape.linears, (name) => this.variable(name));
-    this.sites = Array.from({ length: config.layers }, (_, layer) => sites.filter((site) => site.layer === layer));
+    this.sites = sitesByLayer(sites, config.layers);
   }
 
   /**
