@@ -56,7 +56,7 @@ export function tokenizeLm(
 }
 
 /** Rows of `examples` packed into one right-padded classify batch. */
-function packClassify(
+export function packClassify(
   rows: readonly TokenizedExample[],
   seqLen: number,
   padTokenId: number,

@@ -28,6 +28,11 @@ export interface TaskInfo {
   textToTextPrefix?: string;
   /** Few-shot image tasks: training images per class, drawn by the spec's seed. */
   shotsPerClass?: number;
+  /**
+   * A class-incremental task stream (src/engine/continual/streams.ts): the classes arrive a few
+   * at a time, in a seeded order, and the experiment runs continual strategies instead of methods.
+   */
+  stream?: 'split-mnist' | 'sotu-eras';
 }
 
 export const TASKS = [
@@ -79,6 +84,26 @@ export const TASKS = [
     metric: 'accuracy',
     families: ['vit'],
     shotsPerClass: 10,
+  },
+  {
+    id: 'split-mnist',
+    title: 'Split-MNIST: 5 tasks of 2 digits (continual)',
+    kind: 'image-classify',
+    datasetFile: 'mnist.json',
+    description: 'Digits arrive two at a time in a seeded order; after each task the model must tell apart every digit seen so far.',
+    metric: 'accuracy',
+    families: ['vit'],
+    stream: 'split-mnist',
+  },
+  {
+    id: 'sotu-eras',
+    title: 'SOTU presidents by era: 5 tasks of 2 presidents (continual)',
+    kind: 'classify',
+    datasetFile: 'sotu-party.json',
+    description: 'Presidents arrive two per era in a seeded order; after each era the model must name the speaker among every president seen so far.',
+    metric: 'accuracy',
+    families: ['gpt2'],
+    stream: 'sotu-eras',
   },
 ] as const satisfies readonly TaskInfo[];
 

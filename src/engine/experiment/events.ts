@@ -3,6 +3,7 @@ import type { EvalMetrics, StepMetrics } from '../train/trainer';
 import type { MethodName, TrainableCount } from '../methods/types';
 import type { PromptAttentionMap } from '../methods/prompt-attention-map';
 import type { Prediction } from './prediction-events';
+import type { ContinualEvent } from '../continual/events';
 
 /** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
 export type RunEvent =
@@ -26,6 +27,7 @@ export type RunEvent =
   | { type: 'nola-adapter'; runId: string; text: string; bytes: number }
   /** After training, for image and text-to-text tasks: predictions on the first validation examples. */
   | { type: 'predictions'; runId: string; predictions: Prediction[] }
+  | ContinualEvent
   | { type: 'error'; message: string };
 
 export interface RunSummary {

@@ -6,6 +6,8 @@ import { MethodRun } from './method-run';
 import type { ExperimentSpec } from './spec';
 import { prepareTaskData, type TaskData } from './task-data';
 import { sequenceFitProblems } from './fit';
+import { taskById } from '../data/tasks';
+import { runContinual } from '../continual/run-continual';
 
 /** What the runner needs from its host (page, worker or Node). */
 export interface RunnerEnv {
@@ -50,6 +52,11 @@ export async function runExperiment(
     (await loadBaseCheckpoint(env.modelSource(spec.model), (p) =>
       emit({ type: 'progress', stage: 'model', message: `${p.file}: ${p.loadedBytes} bytes`, fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null }),
     ));
+  // A task stream runs continual strategies instead of side-by-side methods (its own events).
+  if (taskById(spec.task).stream) {
+    await runContinual(spec, env, base, emit, control);
+    return [];
+  }
   emit({ type: 'progress', stage: 'data', message: `preparing ${spec.task}`, fraction: null });
   const data = await prepareTaskData(spec.task, env.readDataFile, base, spec.batchSize, spec.seqLen, spec.seed);
   const rng = createRng(spec.seed);

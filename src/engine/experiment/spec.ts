@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
 import type { MethodName } from '../methods/types';
+import { continualSettingsSchema, DEFAULT_CONTINUAL } from '../continual/settings';
 
 /**
  * An experiment: everything needed to replay a run, seed included. Versioned so that old
@@ -77,6 +78,8 @@ export const experimentSpecSchema = z
       .strict(),
     /** Report a step line every N steps. */
     logEvery: z.number().int().min(1),
+    /** Task streams only (e.g. split-mnist): the strategies and ConPET's knobs; other tasks ignore it. */
+    continual: continualSettingsSchema,
   })
   .strict();
 
@@ -114,6 +117,7 @@ export const DEFAULT_SPEC: ExperimentSpec = {
   seed: 42,
   eval: { every: 20, maxBatches: 8 },
   logEvery: 1,
+  continual: DEFAULT_CONTINUAL,
 };
 
 export class SpecError extends Error {

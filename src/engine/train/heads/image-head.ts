@@ -14,6 +14,15 @@ import { classificationCounts, nll } from './losses';
 const WEIGHT = 'base_model.model.classifier.weight';
 const BIAS = 'base_model.model.classifier.bias';
 
+/** The final hidden state of the CLS token (row 0; prompts sit after it): [B, d]. */
+export function clsFeatures(model: VitModel, pixels: tf.Tensor4D, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor2D {
+  return tf.tidy(() => {
+    const hidden = model.forward(pixels, { hooks, dropoutSeed });
+    const [n, , d] = hidden.shape;
+    return tf.slice(hidden, [0, 0, 0], [n, 1, d]).reshape([n, d]) as tf.Tensor2D;
+  });
+}
+
 /**
  * ViTForImageClassification's head for a new task: `classifier` (weight [numLabels, d] and bias)
  * on the final hidden state of the CLS token (row 0; prompts sit after it). A fresh head, as
@@ -39,12 +48,7 @@ export class ImageClassifyHead implements TaskHead {
   /** Class logits [B, numLabels] from the CLS row. */
   logits(batch: AnyBatchTensors, hooks: ModelHooks, dropoutSeed: number | null = null): tf.Tensor2D {
     const b = expectBatch(batch, 'image');
-    return tf.tidy(() => {
-      const hidden = this.model.forward(b.pixels, { hooks, dropoutSeed });
-      const [n, , d] = hidden.shape;
-      const cls = tf.slice(hidden, [0, 0, 0], [n, 1, d]).reshape([n, d]) as tf.Tensor2D;
-      return tf.add(matMul2d(cls, this.weight as tf.Tensor2D, false, true), this.bias) as tf.Tensor2D;
-    });
+    return tf.tidy(() => tf.add(matMul2d(clsFeatures(this.model, b.pixels, hooks, dropoutSeed), this.weight as tf.Tensor2D, false, true), this.bias) as tf.Tensor2D);
   }
 
   loss(batch: AnyBatchTensors, hooks: ModelHooks, dropoutSeed: number | null = null): tf.Scalar {

@@ -16,12 +16,12 @@ import { classificationCounts, lastTokenSelector, nll } from './losses';
  * real token and applies `score` [numLabels, d], as GPT2ForSequenceClassification.
  */
 
-function hiddenOf(model: Gpt2Model, b: BatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor3D {
+export function hiddenOf(model: Gpt2Model, b: BatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor3D {
   return model.forward(b.inputIds, b.attentionMask, { hooks, dropoutSeed });
 }
 
 /** Hidden state of each row's last real token: [B, d]. */
-function pooledLast(hidden: tf.Tensor3D, b: BatchTensors, prefix: number): tf.Tensor2D {
+export function pooledLast(hidden: tf.Tensor3D, b: BatchTensors, prefix: number): tf.Tensor2D {
   return tf.matMul(lastTokenSelector(b.attentionMask, prefix, hidden.shape[1]), hidden).squeeze([1]) as tf.Tensor2D;
 }
 

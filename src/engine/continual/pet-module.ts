@@ -1,0 +1,114 @@
+import { tf } from '../tf';
+import { matMul2d } from '../kernels/matmul';
+import type { BackboneModel } from '../models/model';
+import type { ModelShape } from '../models/hooks';
+import { Gpt2Model } from '../models/gpt2';
+import { VitModel } from '../models/vit';
+import { ownedVariable } from '../models/layers';
+import type { Rng } from '../data/rng';
+import type { AttachedMethod, ParamGroup } from '../methods/types';
+import { expectBatch, type AnyBatchTensors } from '../train/batch-tensors';
+import { clsFeatures } from '../train/heads/image-head';
+import { hiddenOf, pooledLast } from '../train/heads/text-heads';
+
+/**
+ * A PET module of continual learning: an attached method (its hooks on the shared frozen
+ * backbone) and a classifier that grows by blocks of rows — one block per task (a task module's
+ * classes, or one row per task for the module selector: the paper's "dimension expansion").
+ */
+
+/**
+ * The pooled features a classifier reads: ViT's CLS token (ViTForImageClassification), GPT-2's
+ * last real token (GPT2ForSequenceClassification).
+ */
+export function featuresOf(model: BackboneModel, batch: AnyBatchTensors, module: AttachedMethod): tf.Tensor2D {
+  if (model instanceof VitModel) return clsFeatures(model, expectBatch(batch, 'image').pixels, module.hooks, null);
+  if (model instanceof Gpt2Model) {
+    const b = expectBatch(batch, 'text');
+    return tf.tidy(() => pooledLast(hiddenOf(model, b, module.hooks, null), b, module.hooks.prefixLength ?? 0));
+  }
+  throw new Error(`continual streams run on ViT and GPT-2 classifiers; a ${model.family} model has none`);
+}
+
+/** Elements of one classifier row: ViT's classifier has a bias, GPT-2's score does not. */
+export function classifierRowParams(shape: ModelShape): number {
+  return shape.hidden + (shape.family === 'vit' ? 1 : 0);
+}
+
+/** Rows grown block by block; logits are the blocks' rows in order (features · Wᵀ + b). */
+export class BlockClassifier {
+  private readonly weights: tf.Variable[] = [];
+  private readonly biases: tf.Variable[] = [];
+
+  constructor(
+    private readonly shape: ModelShape,
+    private readonly initializerRange: number,
+    private readonly name: string,
+  ) {}
+
+  /** Adds `rows` new classes, N(0, initializer_range) weights and zero bias (HF's _init_weights). */
+  addBlock(rows: number, rng: Rng): void {
+    const d = this.shape.hidden;
+    const data = Float32Array.from({ length: rows * d }, () => rng.normal() * this.initializerRange);
+    const i = this.weights.length;
+    this.weights.push(ownedVariable(tf.tensor2d(data, [rows, d]), true, `${this.name}/block${i}.weight`));
+    if (this.shape.family === 'vit') this.biases.push(ownedVariable(tf.zeros([rows]), true, `${this.name}/block${i}.bias`));
+  }
+
+  get rows(): number {
+    return this.weights.reduce((n, w) => n + w.shape[0], 0);
+  }
+
+  get variables(): tf.Variable[] {
+    return [...this.weights, ...this.biases];
+  }
+
+  logits(features: tf.Tensor2D): tf.Tensor2D {
+    if (this.weights.length === 0) throw new Error(`${this.name} has no classes yet`);
+    return tf.tidy(() => {
+      const w = this.weights.length === 1 ? this.weights[0] : tf.concat(this.weights, 0);
+      const out = matMul2d(features, w as tf.Tensor2D, false, true);
+      if (this.biases.length === 0) return out;
+      return tf.add(out, this.biases.length === 1 ? this.biases[0] : tf.concat(this.biases, 0)) as tf.Tensor2D;
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.weights, ...this.biases]);
+  }
+}
+
+export class PetModule {
+  readonly classifier: BlockClassifier;
+
+  constructor(
+    readonly id: string,
+    private readonly model: BackboneModel,
+    readonly method: AttachedMethod,
+  ) {
+    this.classifier = new BlockClassifier(model.shape, model.initializerRange, id);
+  }
+
+  /** Logits over the classifier's rows for a batch; under a gradient tape when training. */
+  logits(batch: AnyBatchTensors): tf.Tensor2D {
+    return tf.tidy(() => this.classifier.logits(featuresOf(this.model, batch, this.method)));
+  }
+
+  features(batch: AnyBatchTensors): tf.Tensor2D {
+    return featuresOf(this.model, batch, this.method);
+  }
+
+  /** The method's groups and the classifier as "head". */
+  get paramGroups(): ParamGroup[] {
+    return [...this.method.paramGroups, { name: 'head', variables: this.classifier.variables }];
+  }
+
+  get trainableElements(): number {
+    return this.paramGroups.reduce((n, g) => n + g.variables.reduce((k, v) => k + v.size, 0), 0);
+  }
+
+  dispose(): void {
+    this.classifier.dispose();
+    this.method.dispose();
+  }
+}
