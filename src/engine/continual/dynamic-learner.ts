@@ -32,12 +32,17 @@ export class DynamicLearner implements Learner {
     this.selector = createModule('selector', ctx);
   }
 
+  /** The task modules trained so far, M_0 … M_k. */
+  get taskModules(): readonly PetModule[] {
+    return this.modules;
+  }
+
   /** The selector changes at every task, so its cache entries are per task. */
-  private selectorId(task: number): string {
+  selectorId(task: number): string {
     return `selector@${task}`;
   }
 
-  private moduleId(task: number): string {
+  moduleId(task: number): string {
     return `task${task}`;
   }
 
@@ -168,7 +173,7 @@ export class DynamicLearner implements Learner {
   }
 
   /** One batch of phase 2: frozen modules from the cache, M_task with gradients on its active rows. */
-  private async prepareModuleBatch(task: number, rows: ContinualExample[]): Promise<PreparedBatch> {
+  async prepareModuleBatch(task: number, rows: ContinualExample[]): Promise<PreparedBatch> {
     const selection = await this.activeModules(rows, task, true);
     const fixed = await this.frozenScores(rows, selection.active, task, task);
     const mine = rows.map((_, i) => i).filter((i) => selection.active[i].includes(task));

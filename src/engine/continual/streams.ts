@@ -22,6 +22,8 @@ export interface ContinualExample {
   /** Global class index (arrival order). */
   label: number;
   input: LabelledImage | TokenizedExample;
+  /** Where it comes from, when the dataset says (a SOTU address: "1935-franklin-d-roosevelt"). */
+  source?: string;
 }
 
 export interface StreamTask {
@@ -95,6 +97,7 @@ function assemble<T>(
   examplesOf: (classKey: string) => { train: T[]; test: T[] },
   toInput: (item: T, label: number) => LabelledImage | TokenizedExample,
   className: (key: string) => string,
+  sourceOf: (item: T) => string | undefined = () => undefined,
 ): StreamTask[] {
   let nextId = 0;
   let classOffset = 0;
@@ -105,8 +108,8 @@ function assemble<T>(
       const label = classOffset + c;
       const { train: tr, test: te } = examplesOf(key);
       if (tr.length === 0 || te.length === 0) throw new Error(`stream class "${key}" has ${tr.length} training and ${te.length} test examples; it needs both`);
-      for (const item of tr) train.push({ id: nextId++, task: index, label, input: toInput(item, label) });
-      for (const item of te) test.push({ id: nextId++, task: index, label, input: toInput(item, label) });
+      for (const item of tr) train.push({ id: nextId++, task: index, label, input: toInput(item, label), source: sourceOf(item) });
+      for (const item of te) test.push({ id: nextId++, task: index, label, input: toInput(item, label), source: sourceOf(item) });
     });
     const task: StreamTask = {
       info: { index, name: group.name, classes: group.classes.map(className), trainExamples: train.length, testExamples: test.length },
@@ -190,6 +193,7 @@ function sotuEras(task: TaskInfo, json: unknown, base: BaseCheckpoint, seqLen: n
       return { ids: Int32Array.from(ids.slice(0, seqLen)), label };
     },
     presidentName,
+    (p) => p.address,
   );
   return {
     info: streamInfo(task, tasks),
@@ -206,12 +210,12 @@ function sotuEras(task: TaskInfo, json: unknown, base: BaseCheckpoint, seqLen: n
   };
 }
 
-function passagesByPresident(dataset: ClassifyDataset): Map<string, { text: string; year: number }[]> {
-  const out = new Map<string, { text: string; year: number }[]>();
+function passagesByPresident(dataset: ClassifyDataset): Map<string, { text: string; year: number; address: string }[]> {
+  const out = new Map<string, { text: string; year: number; address: string }[]>();
   for (const split of ['train', 'validation', 'test'] as const) {
     dataset.splits[split].forEach((ex, i) => {
       const { year, president } = addressOf(ex.group, `dataset "${dataset.id}" splits.${split}[${i}]`);
-      pushTo(out, president, { text: ex.text, year });
+      pushTo(out, president, { text: ex.text, year, address: ex.group ?? '' });
     });
   }
   return out;
