@@ -4,12 +4,14 @@ import type { BackboneModel } from '../models/model';
 import type { ModelShape } from '../models/hooks';
 import { Gpt2Model } from '../models/gpt2';
 import { VitModel } from '../models/vit';
+import { T5Model } from '../models/t5';
 import { ownedVariable } from '../models/layers';
 import type { Rng } from '../data/rng';
 import type { AttachedMethod, ParamGroup } from '../methods/types';
 import { expectBatch, type AnyBatchTensors } from '../train/batch-tensors';
 import { clsFeatures } from '../train/heads/image-head';
 import { hiddenOf, pooledLast } from '../train/heads/text-heads';
+import { lastTokenSelector } from '../train/heads/losses';
 
 /**
  * A PET module of continual learning: an attached method (its hooks on the shared frozen
@@ -18,8 +20,12 @@ import { hiddenOf, pooledLast } from '../train/heads/text-heads';
  */
 
 /**
- * The pooled features a classifier reads: ViT's CLS token (ViTForImageClassification), GPT-2's
- * last real token (GPT2ForSequenceClassification).
+ * The pooled features a classifier reads, as Hugging Face's sequence classifiers pool them:
+ * ViT's CLS token (ViTForImageClassification), GPT-2's last real token
+ * (GPT2ForSequenceClassification), and T5ForSequenceClassification's representation — the
+ * decoder run on the input shifted right, read at the input's last real token (its `</s>`; HF
+ * reads the eos position). ConPET concatenates per-class logits across modules, so T5 classifies
+ * here instead of writing the label as text.
  */
 export function featuresOf(model: BackboneModel, batch: AnyBatchTensors, module: AttachedMethod): tf.Tensor2D {
   if (model instanceof VitModel) return clsFeatures(model, expectBatch(batch, 'image').pixels, module.hooks, null);
@@ -27,12 +33,33 @@ export function featuresOf(model: BackboneModel, batch: AnyBatchTensors, module:
     const b = expectBatch(batch, 'text');
     return tf.tidy(() => pooledLast(hiddenOf(model, b, module.hooks, null), b, module.hooks.prefixLength ?? 0));
   }
-  throw new Error(`continual streams run on ViT and GPT-2 classifiers; a ${model.family} model has none`);
+  if (model instanceof T5Model) {
+    const b = expectBatch(batch, 'text');
+    return tf.tidy(() => {
+      const [n, seq] = b.inputIds.shape;
+      const encoder = model.encode(b.inputIds, b.attentionMask, { hooks: module.hooks });
+      // HF's _shift_right on the input ids (padding stays pad; no −100 in inputs).
+      const start = tf.fill([n, 1], model.config.decoderStartTokenId, 'int32');
+      const shifted = tf.concat([start, tf.slice(b.inputIds, [0, 0], [n, seq - 1])], 1) as tf.Tensor2D;
+      const hidden = model.decode(shifted, encoder, { hooks: module.hooks });
+      return tf.matMul(lastTokenSelector(b.attentionMask, 0, hidden.shape[1]), hidden).squeeze([1]) as tf.Tensor2D;
+    });
+  }
+  throw new Error(`continual streams need a classifier on ViT, GPT-2 or T5; a ${model.family} model has none`);
 }
 
-/** Elements of one classifier row: ViT's classifier has a bias, GPT-2's score does not. */
+/** Elements of one classifier row: ViT's classifier has a bias, GPT-2's score (and our T5 classifier) do not. */
 export function classifierRowParams(shape: ModelShape): number {
   return shape.hidden + (shape.family === 'vit' ? 1 : 0);
+}
+
+/**
+ * Std of a new classifier row: the model's initializer_range (GPT-2, ViT); for T5, HF's init of
+ * T5ClassificationHead's out_proj, factor · d_model^-½ (T5's own factor · 1 would give logits of
+ * the size of the hidden norm).
+ */
+function classifierInitStd(model: BackboneModel): number {
+  return model.family === 't5' ? model.initializerRange / Math.sqrt(model.shape.hidden) : model.initializerRange;
 }
 
 /** Rows grown block by block; logits are the blocks' rows in order (features · Wᵀ + b). */
@@ -86,7 +113,7 @@ export class PetModule {
     private readonly model: BackboneModel,
     readonly method: AttachedMethod,
   ) {
-    this.classifier = new BlockClassifier(model.shape, model.initializerRange, id);
+    this.classifier = new BlockClassifier(model.shape, classifierInitStd(model), id);
   }
 
   /** Logits over the classifier's rows for a batch; under a gradient tape when training. */

@@ -102,7 +102,7 @@ export const TASKS = [
     datasetFile: 'sotu-party.json',
     description: 'Presidents arrive two per era in a seeded order; after each era the model must name the speaker among every president seen so far.',
     metric: 'accuracy',
-    families: ['gpt2'],
+    families: ['gpt2', 't5'],
     stream: 'sotu-eras',
   },
 ] as const satisfies readonly TaskInfo[];
@@ -131,9 +131,10 @@ export function taskFamilyProblem(task: TaskInfo, family: ModelFamily): string |
     .join(', ')}`;
 }
 
-/** How a family poses a task, as the methods and heads see it (text classification on T5 is seq2seq). */
+/** How a family poses a task, as the methods and heads see it (text classification on T5 is seq2seq, except in a stream). */
 export function taskKindOn(task: TaskInfo, family: ModelFamily): 'lm' | 'classify' | 'image-classify' | 'seq2seq' {
   const problem = taskFamilyProblem(task, family);
   if (problem) throw new Error(problem);
-  return task.kind === 'classify' && family === 't5' ? 'seq2seq' : task.kind;
+  // Streams classify on every family: ConPET concatenates per-class logits across modules.
+  return task.kind === 'classify' && family === 't5' && !task.stream ? 'seq2seq' : task.kind;
 }
