@@ -6,6 +6,7 @@ import type { BaseCheckpoint } from '../experiment/base-model';
 import type { RunEvent } from '../experiment/events';
 import type { RunControl, RunnerEnv } from '../experiment/runner';
 import type { ExperimentSpec } from '../experiment/spec';
+import { sequenceFitProblems } from '../experiment/fit';
 import { DynamicLearner } from './dynamic-learner';
 import type { ContinualSummary, TaskResult } from './events';
 import { streamTaskShape, type Learner, type LearnerContext } from './learner';
@@ -33,6 +34,8 @@ export async function runContinual(spec: ExperimentSpec, env: RunnerEnv, base: B
 
   emit({ type: 'progress', stage: 'data', message: `preparing the ${info.id} stream`, fraction: null });
   const stream = buildTaskStream(info, await env.readDataFile(info.datasetFile), base, spec.seqLen, spec.seed);
+  const fitProblems = sequenceFitProblems({ methods: spec.methods, seqLen: stream.inputLength }, base.shape.maxPositions);
+  if (fitProblems.length > 0) throw new Error(fitProblems.join('; '));
   const taskShape = streamTaskShape(stream);
   const unsupported = methodByName(method.name).unsupportedReason?.(base.shape, taskShape, method.options);
   if (unsupported) throw new Error(`${methodByName(method.name).title}: ${unsupported}`);

@@ -69,6 +69,8 @@ describe('continual strategies on Split-MNIST (tiny-vit, LoRA r=4)', () => {
   it('refuses specs it cannot run, saying why', async () => {
     await expect(run({ methods: [{ name: 'lora' }, { name: 'prompt' }], continual: { strategies: ['static'] } })).rejects.toThrow(/exactly one/);
     await expect(run({ methods: [{ name: 'full' }], continual: { strategies: ['dynamic'] } })).rejects.toThrow(/full fine-tuning trains the backbone/);
+    await expect(run({ methods: [{ name: 'prompt', options: { init: 'vocab' } }], continual: { strategies: ['static'] } })).rejects.toThrow(/vocab/);
+    await expect(run({ model: 'tiny-gpt2', task: 'sotu-eras', seqLen: 120, methods: [{ name: 'prompt', options: { length: 20 } }], continual: { strategies: ['static'] } })).rejects.toThrow(/exceeds the model's context/);
   });
 });
 
