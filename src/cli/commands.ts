@@ -4,7 +4,12 @@ import { loadModelShape } from '../engine/experiment/base-model';
 import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
 import { vitClassifierParams, vitParamCount, vitPatchGrid } from '../engine/models/vit-config';
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
-import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily } from '../engine/data/tasks';
+import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily, type TaskInfo } from '../engine/data/tasks';
+import type { MethodSpec } from '../engine/experiment/spec';
+import type { ContinualSummary } from '../engine/continual/events';
+import { continualTrainableParams, strategyMethodProblem } from '../engine/continual/params';
+import { STRATEGY_NAMES } from '../engine/continual/settings';
+import { streamTaskSizes } from '../engine/continual/streams';
 import { builtInModel } from '../engine/experiment/built-in-models';
 import { runExperiment } from '../engine/experiment/runner';
 import { predictionEvents } from '../engine/experiment/prediction-events';
@@ -142,7 +147,22 @@ export async function paramsCommand(argv: string[], print: Print): Promise<void>
     trainablePercent: (100 * count.method) / shape.totalParams,
     unsupported: method.unsupportedReason?.(shape, task, config) ?? null,
     ...(methodName === 'dept' ? { dept: deptDetails(shape, task.seqLen, config as DeptConfig) } : {}),
+    ...(typeof taskId === 'string' ? continualCounts(taskById(taskId), shape, task, { name: method.name, options: config as Record<string, unknown> }) : {}),
   });
+}
+
+/**
+ * A task stream: each strategy's exact trainable count after the last task (modules, selector and
+ * classifier rows), or why the strategy cannot use the method.
+ */
+function continualCounts(task: TaskInfo, shape: ModelShape, taskShape: TaskShape, method: MethodSpec): Record<string, unknown> {
+  if (!task.stream) return {};
+  const classesPerTask = streamTaskSizes(task.stream);
+  const streamShape = { ...taskShape, numLabels: classesPerTask.reduce((a, b) => a + b, 0) };
+  const strategies = Object.fromEntries(
+    STRATEGY_NAMES.map((strategy) => [strategy, strategyMethodProblem(strategy, method) ?? continualTrainableParams(strategy, shape, streamShape, method, classesPerTask)]),
+  );
+  return { continual: { tasks: classesPerTask.length, classesPerTask, strategies } };
 }
 
 async function paramsTask(taskId: string | null, model: ModelConfig, seqLen: number): Promise<TaskShape> {
@@ -190,11 +210,15 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
   const backend = await initNodeBackend();
   print({ type: 'backend', info: backend });
   print({ type: 'spec', spec });
+  const stream = isTaskId(spec.task) && taskById(spec.task).stream !== undefined;
+  if (stream && typeof saveDir === 'string') throw new UsageError(`--save-adapter: task "${spec.task}" is a task stream; its strategies' modules are not saved as adapters`);
+  const continual: ContinualSummary[] = [];
   const summaries = await runExperiment(
     spec,
     nodeRunnerEnv,
     (event) => {
       if (event.type === 'progress' && !verbose) return;
+      if (event.type === 'continual-end') continual.push(event.summary);
       print(event);
     },
     undefined,
@@ -219,5 +243,5 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
       },
     },
   );
-  print({ type: 'summary', runs: summaries });
+  print(stream ? { type: 'summary', continual } : { type: 'summary', runs: summaries });
 }
