@@ -1,4 +1,5 @@
 import { ChartsPanel } from './charts/ChartsPanel';
+import { ContinualView, useShowsStream } from './continual/ContinualView';
 import { BackendBanner } from './panels/BackendBanner';
 import { ExamplesPanel } from './panels/ExamplesPanel';
 import { GuidedTour } from './panels/GuidedTour';
@@ -21,6 +22,8 @@ import { useAppStore } from './store';
 export function App() {
   // While a run holds the worker the settings are read-only: what is shown is what runs.
   const locked = useAppStore((s) => isActive(s.status));
+  // A task stream's results are per task and strategy, not per step and method.
+  const stream = useShowsStream();
   return (
     <>
       <a className="skip-link" href="#results">
@@ -41,8 +44,14 @@ export function App() {
           <RunControls />
           <ProgressStatus />
           <SweepResults />
-          <ChartsPanel />
-          <SummaryTable />
+          {stream ? (
+            <ContinualView />
+          ) : (
+            <>
+              <ChartsPanel />
+              <SummaryTable />
+            </>
+          )}
           <ExamplesPanel />
           <RunExportPanel />
           <GuidedTour />

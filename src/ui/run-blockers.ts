@@ -5,6 +5,8 @@ import type { ModelShape } from '../engine/models/hooks';
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
 import type { MethodName, TaskShape } from '../engine/methods/types';
 import { specProblem } from './spec-edit';
+import { strategyMethodProblem } from '../engine/continual/params';
+import { STRATEGY_TITLES } from '../engine/continual/settings';
 
 /**
  * Why a method's options cannot run on this model and task (its `unsupportedReason`), or null;
@@ -39,9 +41,27 @@ export function runBlockers(spec: ExperimentSpec, model: ModelShape | null, task
     if (familyProblem) problems.push(familyProblem);
   }
   if (model) problems.push(...sequenceFitProblems(spec, model.maxPositions));
+  problems.push(...streamProblems(spec));
   for (const m of spec.methods) {
     const reason = methodUnsupportedReason(m.name, m.options, model, task);
     if (reason) problems.push(`${methodByName(m.name).title}: ${reason}`);
   }
   return [...new Set(problems)];
+}
+
+/**
+ * A task stream's own limits: each continual strategy trains exactly one PET method, and some
+ * strategies cannot use some methods (a module per task cannot be full fine-tuning).
+ */
+export function streamProblems(spec: ExperimentSpec): string[] {
+  if (!isTaskId(spec.task) || taskById(spec.task).stream === undefined) return [];
+  if (spec.methods.length !== 1) {
+    return [`${spec.task} is a task stream: every continual strategy trains one PET method, so choose exactly one (${spec.methods.length} chosen)`];
+  }
+  const problems: string[] = [];
+  for (const strategy of spec.continual.strategies) {
+    const problem = strategyMethodProblem(strategy, spec.methods[0]);
+    if (problem) problems.push(`${STRATEGY_TITLES[strategy]}: ${problem}`);
+  }
+  return problems;
 }

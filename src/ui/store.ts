@@ -5,6 +5,7 @@ import type { Prediction } from '../engine/experiment/prediction-events';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { METHOD_NAMES } from '../engine/methods/registry';
 import type { MethodName, TrainableCount } from '../engine/methods/types';
+import { applyContinualEvent, EMPTY_CONTINUAL, type ContinualState } from './continual/continual-store';
 
 /**
  * The app's one store. Data flows one way: the spec is edited here, sent to the worker, and the
@@ -77,11 +78,22 @@ export interface AppState {
    * new run starts, until removed.
    */
   importedRuns: RunSeries[];
+  /** A task stream's run (split-mnist, sotu-eras): the stream and each strategy's results. */
+  continual: ContinualState;
+  /**
+   * The methods ticked before a task stream was chosen (a stream trains one), restored when a
+   * task that is not a stream is chosen again; null when there is nothing to restore.
+   */
+  methodsBeforeStream: ExperimentSpec['methods'] | null;
 
   setSpec(spec: ExperimentSpec): void;
   loadLink(spec: ExperimentSpec, notices: string[], fromLink: boolean): void;
   toggleMethod(name: MethodName, selected: boolean, defaults: Record<string, unknown>): void;
   setMethodOptions(name: MethodName, options: Record<string, unknown>): void;
+  /** Task streams: `name` becomes the one method (its stashed options, else `defaults`). */
+  chooseOnlyMethod(name: MethodName, defaults: Record<string, unknown>): void;
+  /** Sets the spec after a task change and what to restore when leaving a task stream. */
+  setSpecAndMethodStash(spec: ExperimentSpec, methodsBeforeStream: ExperimentSpec['methods'] | null): void;
   dismissNotice(index: number): void;
   dismissAllNotices(): void;
   setBackend(info: BackendInfo | null, error: string | null): void;
@@ -117,9 +129,11 @@ export const useAppStore = create<AppState>()((set, get) => ({
   runs: [],
   promptMaps: [],
   importedRuns: [],
+  continual: EMPTY_CONTINUAL,
+  methodsBeforeStream: null,
 
   setSpec: (spec) => set({ spec }),
-  loadLink: (spec, notices, fromLink) => set({ spec, notices, fromLink, stashedOptions: {} }),
+  loadLink: (spec, notices, fromLink) => set({ spec, notices, fromLink, stashedOptions: {}, methodsBeforeStream: null }),
 
   toggleMethod(name, selected, defaults) {
     const { spec, stashedOptions } = get();
@@ -140,12 +154,25 @@ export const useAppStore = create<AppState>()((set, get) => ({
     set({ spec: { ...spec, methods: spec.methods.map((m) => (m.name === name ? { name, options } : m)) } });
   },
 
+  chooseOnlyMethod(name, defaults) {
+    const { spec, stashedOptions } = get();
+    const current = spec.methods.find((m) => m.name === name);
+    if (current && spec.methods.length === 1) return;
+    const stashed = Object.fromEntries(spec.methods.filter((m) => m.name !== name).map((m) => [m.name, m.options]));
+    set({
+      spec: { ...spec, methods: [{ name, options: current?.options ?? stashedOptions[name] ?? defaults }] },
+      stashedOptions: { ...stashedOptions, ...stashed },
+    });
+  },
+
+  setSpecAndMethodStash: (spec, methodsBeforeStream) => set({ spec, methodsBeforeStream }),
+
   dismissNotice: (index) => set({ notices: get().notices.filter((_, i) => i !== index) }),
   dismissAllNotices: () => set({ notices: [] }),
   setBackend: (backend, backendError) => set({ backend, backendError }),
 
   beginRun: (spec) =>
-    set({ runSpec: spec, runs: [], promptMaps: [], fromLink: false, status: 'loading', error: null, progress: { stage: 'model', message: 'starting the worker', fraction: null } }),
+    set({ runSpec: spec, runs: [], promptMaps: [], continual: EMPTY_CONTINUAL, fromLink: false, status: 'loading', error: null, progress: { stage: 'model', message: 'starting the worker', fraction: null } }),
 
   setStatus: (status) => set({ status }),
 
@@ -206,13 +233,31 @@ export const useAppStore = create<AppState>()((set, get) => ({
       case 'nola-adapter':
         set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, nolaAdapter: { text: event.text, bytes: event.bytes } })) });
         return;
+      case 'continual-start':
+        // The first batches compile the GPU kernels: seconds with nothing to show.
+        set({
+          continual: applyContinualEvent(state.continual, event),
+          progress: { stage: 'warmup', message: 'compiling GPU kernels (first batches)', fraction: null },
+        });
+        return;
+      case 'continual-batch':
+        set({
+          continual: applyContinualEvent(state.continual, event),
+          progress: state.progress?.stage === 'warmup' ? null : state.progress,
+          status: state.status === 'loading' ? 'running' : state.status,
+        });
+        return;
+      case 'continual-task':
+      case 'continual-end':
+        set({ continual: applyContinualEvent(state.continual, event) });
+        return;
       case 'error':
         set({ status: 'error', error: event.message, progress: null });
         return;
     }
   },
 
-  clearResults: () => set({ runs: [], promptMaps: [], runSpec: null, status: 'idle', progress: null, error: null }),
+  clearResults: () => set({ runs: [], promptMaps: [], continual: EMPTY_CONTINUAL, runSpec: null, status: 'idle', progress: null, error: null }),
   addImportedRuns: (runs) => set({ importedRuns: [...get().importedRuns, ...runs] }),
   clearImportedRuns: () => set({ importedRuns: [] }),
 }));

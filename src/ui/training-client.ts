@@ -51,14 +51,17 @@ export function startRun(spec: ExperimentSpec): Promise<RunOutcome> {
   const store = useAppStore.getState();
   store.beginRun(spec);
   let runEnds = 0;
+  let continualEnds = 0;
   let sawError = false;
   let drained: (() => void) | null = null;
   let outcome: RunOutcome | null = null;
-  const isDrained = () => outcome !== null && (outcome.error !== null ? sawError : runEnds >= outcome.summaries.length);
+  const isDrained = () =>
+    outcome !== null && (outcome.error !== null ? sawError : runEnds >= outcome.summaries.length && continualEnds >= (outcome.continualEnds?.length ?? 0));
   const onEvent = Comlink.proxy((event: RunEvent) => {
     if (outcome !== null && isDrained()) return; // late and already accounted for
     useAppStore.getState().applyEvent(event);
     if (event.type === 'run-end') runEnds++;
+    if (event.type === 'continual-end') continualEnds++;
     if (event.type === 'error') sawError = true;
     if (isDrained()) drained?.();
   });
@@ -88,9 +91,13 @@ export function startRun(spec: ExperimentSpec): Promise<RunOutcome> {
       for (const adapter of result.nolaAdapters ?? []) {
         if (!useAppStore.getState().runs.find((r) => r.runId === adapter.runId)?.nolaAdapter) applyEvent(adapter);
       }
+      for (const end of result.continualEnds ?? []) {
+        if (!useAppStore.getState().continual.runs.find((r) => r.runId === end.runId)?.summary) applyEvent(end);
+      }
       if (result.error !== null && !sawError) applyEvent({ type: 'error', message: result.error });
       sawError = true;
       runEnds = result.summaries.length;
+      continualEnds = result.continualEnds?.length ?? 0;
       const { status, setStatus } = useAppStore.getState();
       if (status === 'stopping') setStatus('stopped');
       else if (status !== 'error') setStatus('done');

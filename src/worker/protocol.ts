@@ -16,6 +16,8 @@ export interface RunOutcome {
   nolaAdapters?: Array<Extract<RunEvent, { type: 'nola-adapter' }>>;
   /** Image and text-to-text runs' predictions on the first validation examples, likewise. */
   predictions?: Array<Extract<RunEvent, { type: 'predictions' }>>;
+  /** A task stream's strategies' final events (it has no run-ends to wait for). */
+  continualEnds?: Array<Extract<RunEvent, { type: 'continual-end' }>>;
 }
 
 export interface TrainingWorkerApi {

@@ -45,7 +45,9 @@ const api: TrainingWorkerApi = {
     control = ownControl;
     // comlink proxy calls return promises; events are fire-and-forget, but if the page is gone
     // (the call rejects) there is nobody to train for: stop.
+    const continualEnds: NonNullable<RunOutcome['continualEnds']> = [];
     const emit = (event: RunEvent) => {
+      if (event.type === 'continual-end') continualEnds.push(event);
       Promise.resolve(onEvent(event)).catch(() => ownControl.stop());
     };
     try {
@@ -104,7 +106,7 @@ const api: TrainingWorkerApi = {
           }
         },
       });
-      return { summaries, error: null, promptMaps, nolaAdapters, predictions };
+      return { summaries, error: null, promptMaps, nolaAdapters, predictions, continualEnds };
     } catch (error) {
       emit({ type: 'error', message: messageOf(error) });
       return { summaries: [], error: messageOf(error) };

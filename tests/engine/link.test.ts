@@ -9,6 +9,7 @@ import {
 } from '../../src/engine/experiment/link';
 import { DEFAULT_SPEC, SpecError, parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
 import { LORA_TARGETS } from '../../src/engine/methods/lora';
+import { DEFAULT_CONTINUAL } from '../../src/engine/continual/settings';
 import { prng as rng } from './prng';
 
 /** DEFAULT_SPEC with every method option filled in: what a link without keys reads as. */
@@ -103,6 +104,7 @@ describe('specToHash: readable, complete, stable', () => {
       task: a.task,
       model: a.model,
       version: a.version,
+      continual: { ...a.continual },
     } as ExperimentSpec;
     expect(specToHash(b)).toBe(specToHash(a));
   });
@@ -507,5 +509,87 @@ describe('links on the built-in ViT and T5', () => {
     expect(hashToSpec('v=1&model=tiny-gpt2&task=spam&methods=prompt').spec.methods[0].options.init).toBe('vocab');
     // And the random init survives the round trip through a link.
     expect(hashToSpec(specToHash(quiet.spec)).spec).toEqual(quiet.spec);
+  });
+});
+
+describe('continual settings (cl.*) in links: task streams only', () => {
+  const streamLink =
+    'v=1&model=tiny-vit&task=split-mnist&methods=lora&batch=4&cl.strategies=sequential,dynamic&cl.batches=2&cl.selector=1&cl.eval=4';
+
+  it('round-trips a split-mnist link on tiny-vit, every cl.* key written in a fixed order', () => {
+    const { spec: read1, notices } = hashToSpec(streamLink);
+    expect(notices).toEqual([]);
+    expect(read1.task).toBe('split-mnist');
+    expect(read1.batchSize).toBe(4);
+    expect(read1.continual).toEqual({ ...DEFAULT_CONTINUAL, strategies: ['sequential', 'dynamic'], batchesPerTask: 2, selectorBatches: 1, evalExamplesPerTask: 4 });
+    const hash = specToHash(read1);
+    expect(hash).toContain(
+      '&log=1&cl.strategies=sequential,dynamic&cl.batches=2&cl.selector=1&cl.topt=1&cl.ratio=1&cl.memory=5&cl.epochs=2&cl.low=-10000&cl.cache=true&cl.eval=4&lora.r=',
+    );
+    expect(hashToSpec(hash)).toEqual({ spec: read1, notices: [] });
+    // Every setting off its default survives the trip too.
+    const odd = { ...read1, continual: { strategies: ['limitless', 'emr', 'static'] as const, batchesPerTask: 7, selectorBatches: 0, topT: 3, oldPerNew: 0.5, memoryPerClass: 11, limitlessEpochs: 1.5, lowLogit: -123.25, cache: false, evalExamplesPerTask: 0 } };
+    const back = hashToSpec(specToHash(parseExperimentSpec(odd)));
+    expect(back.notices).toEqual([]);
+    expect(back.spec).toEqual(parseExperimentSpec(odd));
+  });
+
+  it('a link for a task that is not a stream writes no cl.* key; one that carries them has them ignored, with a notice', () => {
+    const changed = spec({ continual: { ...DEFAULT_CONTINUAL, batchesPerTask: 3 } });
+    expect(specToHash(changed)).toBe(DEFAULT_HASH);
+    const { spec: read1, notices } = hashToSpec(`${DEFAULT_HASH}&cl.batches=3&cl.strategies=emr`);
+    expect(read1).toEqual(DEFAULTS);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^ignored: cl\.batches, cl\.strategies \(continual settings apply only to task streams/);
+  });
+
+  it('a stream link without methods trains LoRA of rank 4; with several, the first listed, with a notice', () => {
+    const bare = hashToSpec('v=1&model=tiny-vit&task=split-mnist');
+    expect(bare.notices).toEqual([]);
+    expect(bare.spec.methods).toHaveLength(1);
+    expect(bare.spec.methods[0].name).toBe('lora');
+    expect(bare.spec.methods[0].options.r).toBe(4);
+    expect(bare.spec.continual).toEqual(DEFAULT_CONTINUAL);
+    // The link's own lora.r applies over the stream's rank 4.
+    expect(hashToSpec('v=1&model=tiny-vit&task=split-mnist&lora.r=2').spec.methods[0].options.r).toBe(2);
+    const several = hashToSpec('v=1&model=tiny-gpt2&task=sotu-eras&methods=prompt,lora&prompt.length=5');
+    expect(several.spec.methods.map((m) => m.name)).toEqual(['prompt']);
+    expect(several.spec.methods[0].options.length).toBe(5);
+    expect(several.notices.join('\n')).toMatch(/sotu-eras trains one PET method per strategy; prompt used, lora ignored/);
+    // A stream on a model that does not pose it falls back to the model's own task, and keeps the link's methods.
+    const moved = hashToSpec('v=1&model=tiny-gpt2&task=split-mnist&methods=full,lora');
+    expect(moved.spec.task).toBe('spam');
+    expect(moved.spec.methods.map((m) => m.name)).toEqual(['full', 'lora']);
+  });
+
+  it.each([
+    ['cl.batches=0', /cl\.batches "0": .*; default 40 used/],
+    ['cl.batches=2.5', /cl\.batches "2\.5": .*; default 40 used/],
+    ['cl.selector=-1', /cl\.selector "-1": .*; default 20 used/],
+    ['cl.topt=abc', /cl\.topt "abc" is not a number; default 1 used/],
+    ['cl.ratio=Infinity', /cl\.ratio "Infinity" is not a number; default 1 used/],
+    ['cl.memory=1e9', /cl\.memory "1e9": .*; default 5 used/],
+    ['cl.epochs=0', /cl\.epochs "0": .*; default 2 used/],
+    ['cl.low=5', /cl\.low "5": .*; default -10000 used/],
+    ['cl.cache=yes', /cl\.cache "yes" is not true or false; default true used/],
+    ['cl.eval=%E0%A4%A', /cl\.eval "%E0%A4%A" has malformed percent-encoding; default 0 used/],
+    ['cl.strategies=', /cl\.strategies "" names no known strategy; default sequential,emr,static,dynamic used/],
+  ])('%s: a notice names the key and the value, the default is used', (pair, pattern) => {
+    const { spec: read1, notices } = read(`v=1&model=tiny-vit&task=split-mnist&methods=lora&${pair}`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(pattern);
+    expect(read1.continual).toEqual(DEFAULT_CONTINUAL);
+  });
+
+  it('cl.strategies: unknown, repeated and markup entries are dropped with notices; the rest stay in link order', () => {
+    const { spec: read1, notices } = read('v=1&model=tiny-vit&task=split-mnist&cl.strategies=dynamic,%3Cimg%20src%3Dx%3E,dynamic,__proto__,sequential&cl.nope=1');
+    expect(read1.continual.strategies).toEqual(['dynamic', 'sequential']);
+    expect(notices).toEqual([
+      'cl.strategies: unknown strategy "<img src=x>" ignored (known: sequential, emr, static, dynamic, limitless)',
+      'cl.strategies: "dynamic" is listed more than once; it runs once',
+      'cl.strategies: unknown strategy "__proto__" ignored (known: sequential, emr, static, dynamic, limitless)',
+      'unknown key "cl.nope" ignored',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -2,14 +2,18 @@ import type { z } from 'zod';
 import { DEFAULT_SPEC, SPEC_VERSION, SpecError, experimentSpecSchema, parseExperimentSpec, type ExperimentSpec, type MethodSpec } from './spec';
 import { METHODS, METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
 import type { MethodDefinition, MethodName } from '../methods/types';
-import { TASKS, taskById, taskFamilyProblem } from '../data/tasks';
+import { TASKS, isTaskId, taskById, taskFamilyProblem } from '../data/tasks';
 import { BUILT_IN_MODEL_IDS, builtInModel } from './built-in-models';
+import { STRATEGY_NAMES, continualSettingsSchema, type ContinualSettings, type StrategyName } from '../continual/settings';
 
 /**
  * An experiment as a shareable link: the URL hash holds every field of the spec as readable
  * `key=value` pairs (in the spirit of TensorFlow Playground's state.ts), e.g.
  *
  *   #v=1&model=tiny-gpt2&task=spam&methods=full,prompt,lora&steps=60&…&lora.r=8&lora.targets=q,v
+ *
+ * A task stream (split-mnist, sotu-eras) also carries its continual settings before the method
+ * options (`…&cl.strategies=sequential,dynamic&cl.batches=40&…&cl.eval=0&lora.r=4…`) and one method.
  *
  * Writing is complete and in a fixed key order, so a link replays the exact run and the same
  * spec always gives the same link. Reading treats the hash as untrusted input: it never
@@ -86,8 +90,46 @@ const FIELDS: readonly Field[] = [
   { key: 'log', kind: 'number', schema: S.logEvery, get: (s) => s.logEvery, set: (s, v) => void (s.logEvery = v as number) },
 ];
 
+// ---------------------------------------------------------------------------------------------
+// Continual settings (`cl.*`): written only for a task stream, so every other link stays as it was.
+
+const CL = continualSettingsSchema.shape;
+
+interface ContinualField {
+  key: string;
+  kind: 'number' | 'boolean';
+  schema: z.ZodType;
+  get(settings: ContinualSettings): number | boolean;
+  /** Called only with a value `schema` accepted. */
+  set(settings: ContinualSettings, value: unknown): void;
+}
+
+/** After `cl.strategies`, in link order. */
+const CONTINUAL_FIELDS: readonly ContinualField[] = [
+  { key: 'cl.batches', kind: 'number', schema: CL.batchesPerTask, get: (c) => c.batchesPerTask, set: (c, v) => void (c.batchesPerTask = v as number) },
+  { key: 'cl.selector', kind: 'number', schema: CL.selectorBatches, get: (c) => c.selectorBatches, set: (c, v) => void (c.selectorBatches = v as number) },
+  { key: 'cl.topt', kind: 'number', schema: CL.topT, get: (c) => c.topT, set: (c, v) => void (c.topT = v as number) },
+  { key: 'cl.ratio', kind: 'number', schema: CL.oldPerNew, get: (c) => c.oldPerNew, set: (c, v) => void (c.oldPerNew = v as number) },
+  { key: 'cl.memory', kind: 'number', schema: CL.memoryPerClass, get: (c) => c.memoryPerClass, set: (c, v) => void (c.memoryPerClass = v as number) },
+  { key: 'cl.epochs', kind: 'number', schema: CL.limitlessEpochs, get: (c) => c.limitlessEpochs, set: (c, v) => void (c.limitlessEpochs = v as number) },
+  { key: 'cl.low', kind: 'number', schema: CL.lowLogit, get: (c) => c.lowLogit, set: (c, v) => void (c.lowLogit = v as number) },
+  { key: 'cl.cache', kind: 'boolean', schema: CL.cache, get: (c) => c.cache, set: (c, v) => void (c.cache = v as boolean) },
+  { key: 'cl.eval', kind: 'number', schema: CL.evalExamplesPerTask, get: (c) => c.evalExamplesPerTask, set: (c, v) => void (c.evalExamplesPerTask = v as number) },
+];
+const CONTINUAL_KEYS: ReadonlySet<string> = new Set<string>(['cl.strategies', ...CONTINUAL_FIELDS.map((f) => f.key)]);
+
+/**
+ * The method a task stream trains when the link (or the editor) names no single one: LoRA of
+ * rank 4, as in the ConPET paper's experiments.
+ */
+export const STREAM_DEFAULT_METHOD: MethodSpec = { name: 'lora', options: { r: 4 } };
+
+function isStreamTask(taskId: string): boolean {
+  return isTaskId(taskId) && taskById(taskId).stream !== undefined;
+}
+
 const HEADER_KEYS = ['v', 'model', 'task', 'methods'] as const;
-const FIXED_KEYS: ReadonlySet<string> = new Set<string>([...HEADER_KEYS, ...FIELDS.map((f) => f.key)]);
+const FIXED_KEYS: ReadonlySet<string> = new Set<string>([...HEADER_KEYS, ...FIELDS.map((f) => f.key), ...CONTINUAL_KEYS]);
 
 // ---------------------------------------------------------------------------------------------
 // Values.
@@ -201,6 +243,10 @@ export function specToHash(input: ExperimentSpec): string {
     `methods=${spec.methods.map((m) => writeScalar(m.name, 'methods')).join(',')}`,
   ];
   for (const field of FIELDS) parts.push(`${field.key}=${writeScalar(field.get(spec), field.key)}`);
+  if (isStreamTask(spec.task)) {
+    parts.push(`cl.strategies=${spec.continual.strategies.map((name) => writeScalar(name, 'cl.strategies')).join(',')}`);
+    for (const field of CONTINUAL_FIELDS) parts.push(`${field.key}=${writeScalar(field.get(spec.continual), field.key)}`);
+  }
   for (const m of spec.methods) {
     for (const [option, value] of Object.entries(m.options)) {
       const key = `${m.name}.${encodeURIComponent(option)}`;
@@ -274,8 +320,10 @@ function readMethodOptions(
   method: MethodDefinition<unknown>,
   keys: Array<[option: string, raw: string]>,
   notices: Notices,
+  /** Options that replace the method's own defaults (a stream's LoRA has rank 4). */
+  base: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const defaults = resolveMethodConfig(method.name, {}) as Record<string, unknown>;
+  const defaults = resolveMethodConfig(method.name, base) as Record<string, unknown>;
   const chosen = new Map<string, unknown>();
   // Each option's readings, decoded first, so that one option is judged beside the link's own
   // values of the others (a DePT budget of 20 is valid with the link's m = 10, not with the
@@ -331,6 +379,58 @@ function readMethodOptions(
     notices.add(`${method.name} options do not fit together (${showReason((error as Error).message)}); ${method.name} defaults used`);
     return defaults;
   }
+}
+
+/**
+ * Reads the `cl.*` keys of a task stream's link onto a copy of `defaults`: each bad value is a
+ * notice and keeps its default, as for every other field.
+ */
+function readContinualSettings(defaults: ContinualSettings, entries: ReadonlyMap<string, string>, notices: Notices): ContinualSettings {
+  const settings: ContinualSettings = { ...defaults, strategies: [...defaults.strategies] };
+  const strategiesRaw = entries.get('cl.strategies');
+  if (strategiesRaw !== undefined) {
+    const names: StrategyName[] = [];
+    for (const piece of strategiesRaw.split(',')) {
+      if (piece === '') continue;
+      const name = decode(piece);
+      if (name === undefined) notices.add(`cl.strategies: "${show(piece)}" has malformed percent-encoding; ignored`);
+      else if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
+        notices.add(`cl.strategies: unknown strategy "${show(name)}" ignored (known: ${STRATEGY_NAMES.join(', ')})`);
+      } else if (names.includes(name as StrategyName)) notices.add(`cl.strategies: "${name}" is listed more than once; it runs once`);
+      else names.push(name as StrategyName);
+    }
+    if (names.length > 0) settings.strategies = names;
+    else notices.add(`cl.strategies "${show(decode(strategiesRaw) ?? strategiesRaw)}" names no known strategy; default ${defaults.strategies.join(',')} used`);
+  }
+  for (const field of CONTINUAL_FIELDS) {
+    const raw = entries.get(field.key);
+    if (raw === undefined) continue;
+    const fallback = `default ${showDefault(field.get(defaults))} used`;
+    const value = decode(raw);
+    if (value === undefined) {
+      notices.add(`${field.key} "${show(raw)}" has malformed percent-encoding; ${fallback}`);
+      continue;
+    }
+    let candidate: number | boolean;
+    if (field.kind === 'boolean') {
+      if (value !== 'true' && value !== 'false') {
+        notices.add(`${field.key} "${show(value)}" is not true or false; ${fallback}`);
+        continue;
+      }
+      candidate = value === 'true';
+    } else {
+      const n = readNumber(value);
+      if (!n.ok) {
+        notices.add(`${field.key} "${show(value)}" ${n.reason}; ${fallback}`);
+        continue;
+      }
+      candidate = n.value;
+    }
+    const parsed = field.schema.safeParse(candidate);
+    if (parsed.success) field.set(settings, parsed.data);
+    else notices.add(`${field.key} "${show(value)}": ${showReason(firstIssue(parsed.error))}; ${fallback}`);
+  }
+  return settings;
 }
 
 /**
@@ -417,8 +517,11 @@ export function hashToSpec(hash: string): LinkParseResult {
     spec.task = model.defaultTask;
   }
 
-  // methods: a comma list of unique method names.
-  let methodNames: MethodName[] = spec.methods.map((m) => m.name);
+  // methods: a comma list of unique method names. A task stream trains one PET method per
+  // strategy: the first one listed, else the stream's default (LoRA, rank 4).
+  const stream = isStreamTask(spec.task);
+  let methodNames: MethodName[] = stream ? [STREAM_DEFAULT_METHOD.name] : spec.methods.map((m) => m.name);
+  let methodsFromLink = false;
   const methodsRaw = entries.get('methods');
   if (methodsRaw !== undefined) {
     const names: MethodName[] = [];
@@ -435,9 +538,18 @@ export function hashToSpec(hash: string): LinkParseResult {
         names.push(name as MethodName);
       }
     }
-    if (names.length > 0) methodNames = names;
-    else notices.add(`methods "${show(decode(methodsRaw) ?? methodsRaw)}" names no known method; default ${methodNames.join(',')} used`);
+    if (names.length > 0) {
+      methodNames = names;
+      methodsFromLink = true;
+    } else notices.add(`methods "${show(decode(methodsRaw) ?? methodsRaw)}" names no known method; default ${methodNames.join(',')} used`);
   }
+  if (stream && methodNames.length > 1) {
+    notices.add(`methods: task ${spec.task} trains one PET method per strategy; ${methodNames[0]} used, ${methodNames.slice(1).join(', ')} ignored`);
+    methodNames = [methodNames[0]];
+  }
+  // The stream's default method starts from the stream's options (the link's own keys still apply).
+  const methodBase = (name: MethodName): Record<string, unknown> =>
+    stream && !methodsFromLink && name === STREAM_DEFAULT_METHOD.name ? STREAM_DEFAULT_METHOD.options : {};
 
   // The fixed fields.
   for (const field of FIELDS) {
@@ -459,6 +571,13 @@ export function hashToSpec(hash: string): LinkParseResult {
     const parsed = field.schema.safeParse(candidate);
     if (parsed.success) field.set(spec, parsed.data);
     else notices.add(`${field.key} "${show(value)}": ${showReason(firstIssue(parsed.error))}; ${fallback}`);
+  }
+
+  // Continual settings: read for a task stream only; other tasks have none to set.
+  const continualKeys = [...entries.keys()].filter((key) => CONTINUAL_KEYS.has(key));
+  if (stream) spec.continual = readContinualSettings(spec.continual, entries, notices);
+  else if (continualKeys.length > 0) {
+    notices.add(`ignored: ${show(continualKeys.join(', '), 120)} (continual settings apply only to task streams such as split-mnist)`);
   }
 
   // Method options and anything else.
@@ -488,7 +607,7 @@ export function hashToSpec(hash: string): LinkParseResult {
   }
   spec.methods = methodNames.map((name): MethodSpec => {
     const method = METHODS.find((m) => m.name === name) as MethodDefinition<unknown>;
-    const options = readMethodOptions(method, optionKeys.get(name) ?? [], notices);
+    const options = readMethodOptions(method, optionKeys.get(name) ?? [], notices, methodBase(name));
     // ViT has no vocabulary to sample prompt rows from: a prompt init the link leaves to the
     // default starts random there (no run on ViT can have used the vocabulary default).
     const namesInit = (optionKeys.get(name) ?? []).some(([option]) => option === 'init');

@@ -8,18 +8,22 @@ import { MethodOptions } from './MethodOptions';
 import { TrainableLine } from './TrainableLine';
 import { DeptBudgetTable } from './DeptBudgetTable';
 import { ParamPlacementDetails } from './ParamPlacement';
+import { isStreamTaskId } from '../continual/stream-switch';
 
 export function MethodsPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const toggleMethod = useAppStore((s) => s.toggleMethod);
   const setMethodOptions = useAppStore((s) => s.setMethodOptions);
+  const chooseOnlyMethod = useAppStore((s) => s.chooseOnlyMethod);
+  // A task stream trains one PET method (every continual strategy uses it): a single choice.
+  const single = isStreamTaskId(spec.task);
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   const modelShape = model.state === 'ready' ? model.value.shape : null;
   const taskShape = task.state === 'ready' ? task.value : null;
   return (
     <section className="panel" aria-labelledby="methods-heading">
-      <h2 id="methods-heading">Methods to compare</h2>
+      <h2 id="methods-heading">{single ? 'PET method (every strategy trains it)' : 'Methods to compare'}</h2>
       {METHODS.map((method) => {
         const selected = spec.methods.find((m) => m.name === method.name);
         // The spec needs at least one method; the last one cannot be unticked.
@@ -36,7 +40,11 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
             style={{ borderLeftColor: methodColour(method.name) }}
           >
             <label className="check method-title">
-              <input type="checkbox" checked={!!selected} disabled={disabled || onlyOne} onChange={(event) => toggleMethod(method.name, event.target.checked, defaults)} />
+              {single ? (
+                <input type="radio" name="stream-method" checked={!!selected} disabled={disabled} onChange={() => chooseOnlyMethod(method.name, defaults)} />
+              ) : (
+                <input type="checkbox" checked={!!selected} disabled={disabled || onlyOne} onChange={(event) => toggleMethod(method.name, event.target.checked, defaults)} />
+              )}
               {method.title}
             </label>
             <p className="hint">{method.summary}</p>
