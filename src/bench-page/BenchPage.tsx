@@ -174,7 +174,7 @@ export function BenchPage({ ready }: { ready: Promise<BackendInfo> }) {
     <main style={{ fontFamily: 'system-ui, sans-serif', margin: 16, maxWidth: 1300 }}>
       <h1 style={{ fontSize: 20 }}>PEFT playground — benchmark</h1>
       <p>
-        Every method on each built-in model (tiny-gpt2, tiny-vit, tiny-t5), trained side by side (alternating steps on identical batches), then the paired ratios the papers claim (on GPT-2). Runs on this page's own
+        Every method on each built-in model (tiny-gpt2, tiny-vit, tiny-t5), trained side by side (alternating steps on identical batches), then the paired ratios the papers claim (on GPT-2); in quick and full, also ConPET's cost growth (Static and Dynamic ConPET and Limitless on Split-MNIST: last task over first, in batches and ms). Runs on this page's own
         GPU; share the result as a link. <a href="./">Back to the playground</a>
       </p>
       <p data-testid="bench-backend">{backendError ? `backend failed: ${backendError}` : backend ? `backend: ${backend.backend} · ${backend.adapter}` : 'starting backend…'}</p>

@@ -23,6 +23,7 @@ import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './nod
 import { loadTaskShape } from '../engine/experiment/task-data';
 import { UsageError, parseArgs, typedOptions } from './args';
 import { readSpecArgument } from './spec-argument';
+import { ContinualReporter } from './continual-report';
 
 export { forwardCommand } from './forward';
 
@@ -193,8 +194,12 @@ function deptDetails(shape: ModelShape, seqLen: number, config: DeptConfig): Rec
   };
 }
 
-/** `train <spec.json | link> [--save-adapter <dir>] [--verbose]`: one JSON line per event. */
-export async function trainCommand(argv: string[], print: Print): Promise<void> {
+/**
+ * `train <spec.json | link> [--save-adapter <dir>] [--verbose]`: one JSON line per event. On a
+ * task stream it also writes readable lines to `note` (stderr): each strategy's result after each
+ * task as it comes, then the accuracy matrices and a summary table.
+ */
+export async function trainCommand(argv: string[], print: Print, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
   const { positionals, options } = parseArgs(argv, ['verbose']);
   const input = positionals[0];
   if (!input) throw new UsageError('usage: train <spec.json | experiment link> [--save-adapter <dir>]');
@@ -213,10 +218,12 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
   const stream = isTaskId(spec.task) && taskById(spec.task).stream !== undefined;
   if (stream && typeof saveDir === 'string') throw new UsageError(`--save-adapter: task "${spec.task}" is a task stream; its strategies' modules are not saved as adapters`);
   const continual: ContinualSummary[] = [];
+  const reporter = stream ? new ContinualReporter() : null;
   const summaries = await runExperiment(
     spec,
     nodeRunnerEnv,
     (event) => {
+      if (reporter) for (const line of reporter.onEvent(event)) note(line);
       if (event.type === 'progress' && !verbose) return;
       if (event.type === 'continual-end') continual.push(event.summary);
       print(event);
@@ -243,5 +250,6 @@ export async function trainCommand(argv: string[], print: Print): Promise<void> 
       },
     },
   );
+  if (reporter) for (const line of reporter.finish()) note(line);
   print(stream ? { type: 'summary', continual } : { type: 'summary', runs: summaries });
 }

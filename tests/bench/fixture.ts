@@ -65,3 +65,32 @@ export function multiModelResults(): BenchResults {
     ],
   };
 }
+
+/** Results with the continual run: its setting and its last/first-task ratios (made-up numbers). */
+export function continualResults(): BenchResults {
+  const base = multiModelResults();
+  const exact = (x: number) => ({ median: x, min: x, max: x });
+  return {
+    ...base,
+    config: {
+      ...base.config,
+      continual: {
+        model: 'tiny-vit',
+        task: 'split-mnist',
+        method: 'LoRA r=4',
+        strategies: ['static', 'dynamic', 'limitless'],
+        tasks: 5,
+        batchSize: 4,
+        batchesPerTask: 3,
+        selectorBatches: 2,
+        limitlessEpochs: 0.05,
+        evalExamplesPerTask: 4,
+      },
+    },
+    ratios: [
+      ...base.ratios,
+      { id: 'continual:dynamic:batches', pair: 'Dynamic ConPET last / first task', quantity: 'batches', a: 'task 5: 5 batches', b: 'task 1: 3 batches', value: exact(5 / 3), pairs: 1, how: 'training batches per task' },
+      { id: 'continual:dynamic:time', pair: 'Dynamic ConPET last / first task', quantity: 'time', a: 'task 5: 812 ms', b: 'task 1: 1,015 ms', value: exact(0.8), pairs: 1, how: 'training ms of one run' },
+    ],
+  };
+}

@@ -10,7 +10,7 @@ import {
   README_BENCH_START,
   replaceReadmeBenchBlock,
 } from '../../src/engine/bench/results';
-import { multiModelResults, sampleResults } from './fixture';
+import { continualResults, multiModelResults, sampleResults } from './fixture';
 
 describe('bench results schema', () => {
   it('accepts a complete results object and returns the same data', () => {
@@ -51,6 +51,21 @@ describe('bench results schema', () => {
     const task = multiModelResults();
     task.rows[0].task = '';
     expect(() => parseBenchResults(task)).toThrow(/field "rows\.0\.task"/);
+  });
+
+  it('accepts the continual run’s setting and its batch ratios, and names a bad continual field', () => {
+    const results = continualResults();
+    expect(parseBenchResults(JSON.parse(JSON.stringify(results)))).toEqual(results);
+    expect(multiModelResults().config.continual).toBeUndefined();
+    const bad = continualResults();
+    bad.config.continual!.batchesPerTask = 0;
+    expect(() => parseBenchResults(bad)).toThrow(/field "config\.continual\.batchesPerTask"/);
+    const extra = continualResults() as unknown as { config: { continual: Record<string, unknown> } };
+    extra.config.continual.colour = 'red';
+    expect(() => parseBenchResults(extra)).toThrow(/config\.continual/);
+    const quantity = continualResults() as unknown as { ratios: Array<{ quantity: string }> };
+    quantity.ratios[2].quantity = 'tasks';
+    expect(() => parseBenchResults(quantity)).toThrow(/field "ratios\.2\.quantity"/);
   });
 
   it('refuses non-finite numbers and accuracies outside [0, 1]', () => {
@@ -95,6 +110,18 @@ describe('Markdown rendering', () => {
     const results = multiModelResults();
     expect(benchHeader(results)).toContain('tiny-gpt2 on spam: batch 4 × 32 tokens, 7 steps (2 warm-up), validation on 2 batches; tiny-vit on mnist-5shot: batch 8 × 16 patches, 7 steps (2 warm-up), validation on 1 batch');
     expect(benchMarkdownTables(results)).toContain('| tiny-vit | mnist-5shot | LoRA r=8 |');
+  });
+
+  it('names the continual run’s setting in the header and its last/first ratios in the ratio table', () => {
+    const results = continualResults();
+    expect(benchHeader(results)).toContain(
+      '; continual: tiny-vit on split-mnist (5 tasks), LoRA r=4, static, dynamic, limitless: batch 4, 3 batches per task (+ 2 selector), Limitless 0.05 epochs, 4 test examples per task',
+    );
+    const md = benchMarkdownTables(results);
+    expect(md).toContain('| Dynamic ConPET last / first task | batches | task 5: 5 batches | task 1: 3 batches | 1.67× | 1 | training batches per task |');
+    expect(md).toContain('| Dynamic ConPET last / first task | time | task 5: 812 ms | task 1: 1,015 ms | 0.800× | 1 |');
+    expect(readmeBenchBlock(results)).toContain('The continual ratios are one run’s last task over its first');
+    expect(readmeBenchBlock(multiModelResults())).not.toContain('continual');
   });
 
   it('renders throughput per model per method: tokens/s (step ms), – where a method did not run', () => {

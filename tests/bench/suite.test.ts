@@ -45,6 +45,19 @@ describe('suite definition', () => {
     }
   });
 
+  it('runs the continual strategies tiny in quick (SwiftShader), not at all in ci (the e2e suite), at the paper’s batch 8 in full', () => {
+    expect(SUITE_CONFIGS.ci.continual).toBeNull();
+    for (const mode of ['quick', 'full'] as const) {
+      const c = SUITE_CONFIGS[mode].continual!;
+      expect([c.model, c.task, c.method]).toEqual(['tiny-vit', 'split-mnist', { name: 'lora', options: { r: 4 } }]);
+      expect(c.strategies).toEqual(['static', 'dynamic', 'limitless']);
+    }
+    const quick = SUITE_CONFIGS.quick.continual!;
+    expect(quick.batchesPerTask * quick.batchSize).toBeLessThanOrEqual(16);
+    expect(quick.evalExamplesPerTask).toBeGreaterThan(0);
+    expect(SUITE_CONFIGS.full.continual!.batchSize).toBe(8);
+  });
+
   it('starts prompts at random on a model without a vocabulary (ViT), from the vocabulary otherwise', () => {
     const onVit = suiteMethods({ vocabSize: 0 });
     expect(onVit.find((m) => m.name === 'prompt')!.options.init).toBe('random');
@@ -52,6 +65,19 @@ describe('suite definition', () => {
     expect(suiteMethods({ vocabSize: 2048 }).find((m) => m.name === 'prompt')!.options.init).toBeUndefined();
   });
 });
+
+/** Static and Dynamic ConPET and Limitless on Split-MNIST, as small as they run. */
+const tinyContinual: SuiteConfig['continual'] = {
+  model: 'tiny-vit',
+  task: 'split-mnist',
+  method: { name: 'lora', options: { r: 4 } },
+  strategies: ['static', 'dynamic', 'limitless'],
+  batchSize: 4,
+  batchesPerTask: 3,
+  selectorBatches: 2,
+  limitlessEpochs: 0.05,
+  evalExamplesPerTask: 4,
+};
 
 describe('the suite on wasm (Node), tiny sizes', () => {
   let results: BenchResults;
@@ -69,7 +95,7 @@ describe('the suite on wasm (Node), tiny sizes', () => {
 
   beforeAll(async () => {
     await initNodeBackend();
-    const config = { ...SUITE_CONFIGS.ci, steps: 4, warmupSteps: 1, batchSize: 1, seqLen: 8, evalBatches: 1 };
+    const config: SuiteConfig = { ...SUITE_CONFIGS.ci, steps: 4, warmupSteps: 1, batchSize: 1, seqLen: 8, evalBatches: 1, continual: tinyContinual };
     results = await runBenchSuite({ mode: 'ci', env: nodeRunnerEnv, environment: { machine: 'test', browser: 'node', backend: 'wasm', adapter: 'wasm' }, probes, config });
   }, 300_000);
 
@@ -93,7 +119,7 @@ describe('the suite on wasm (Node), tiny sizes', () => {
   });
 
   it('pairs the time ratios step by step: steps 2 and 3 of 4 (step 1 warms up, step 4 is memory-profiled)', () => {
-    const ids = results.ratios.map((r) => r.id);
+    const ids = results.ratios.filter((r) => !r.id.startsWith('continual:')).map((r) => r.id);
     for (const id of ['dept/prompt:time', 'nola/lora:time', 'apt/deep-prompt:time']) {
       const r = results.ratios.find((x) => x.id === id);
       expect(r, id).toBeDefined();
@@ -109,6 +135,45 @@ describe('the suite on wasm (Node), tiny sizes', () => {
     expect(nola.value).toEqual({ median: 1, min: 0.5, max: 3 });
     expect(nola.pairs).toBe(3);
     expect(results.skipped).toEqual([{ id: 'apt:fused/twin', reason: 'no fused kernel here' }]);
+  });
+
+  it('sets each continual strategy’s last task against its first: batches by the batch limit (flat) or the data seen (Limitless), and training ms', () => {
+    const continual = results.ratios.filter((r) => r.id.startsWith('continual:'));
+    expect(continual.map((r) => r.id)).toEqual(['static', 'dynamic', 'limitless'].flatMap((s) => [`continual:${s}:batches`, `continual:${s}:time`]));
+    const value = (id: string) => {
+      const r = continual.find((x) => x.id === id)!;
+      expect(r.pairs).toBe(1);
+      expect(r.value.min).toBe(r.value.median);
+      expect(r.value.max).toBe(r.value.median);
+      return r.value.median;
+    };
+    // Static ConPET: 3 batches every task. Dynamic: task 1 has no selector phase (one task), the
+    // last one 2 selector + 3 module batches. Limitless: both phases over all data seen so far.
+    expect(value('continual:static:batches')).toBe(1);
+    expect(value('continual:dynamic:batches')).toBeCloseTo(5 / 3, 12);
+    expect(value('continual:limitless:batches')).toBeGreaterThan(4);
+    expect(continual.find((r) => r.id === 'continual:dynamic:batches')!.a).toBe('task 5: 5 batches');
+    expect(continual.find((r) => r.id === 'continual:dynamic:batches')!.b).toBe('task 1: 3 batches');
+    for (const s of ['static', 'dynamic', 'limitless']) {
+      const time = continual.find((r) => r.id === `continual:${s}:time`)!;
+      expect(time.quantity).toBe('time');
+      expect(Number.isFinite(value(time.id)) && value(time.id) > 0).toBe(true);
+      // The ratio is the two tasks' ms as named in A and B (rounded there).
+      const ms = (label: string) => Number(/: (\d+) ms$/.exec(label)![1]);
+      expect(value(time.id)).toBeCloseTo(ms(time.a) / ms(time.b), 0);
+    }
+    expect(results.config.continual).toEqual({
+      model: 'tiny-vit',
+      task: 'split-mnist',
+      method: 'LoRA r=4',
+      strategies: ['static', 'dynamic', 'limitless'],
+      tasks: 5,
+      batchSize: 4,
+      batchesPerTask: 3,
+      selectorBatches: 2,
+      limitlessEpochs: 0.05,
+      evalExamplesPerTask: 4,
+    });
   });
 
   it('computes the exact ratios from the rows', () => {
@@ -128,6 +193,7 @@ describe('the suite on ViT and T5 (wasm, tiny sizes)', () => {
       { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 2 },
       { model: 'tiny-t5', task: 'spam', batchSize: 1, seqLen: 8 },
     ],
+    continual: null,
     steps: 3,
     warmupSteps: 1,
     evalBatches: 1,

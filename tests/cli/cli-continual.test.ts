@@ -43,6 +43,22 @@ describe('CLI on task streams', () => {
     for (const s of summary.continual) expect(s.matrix.map((row) => row.length)).toEqual([1, 2, 3, 4, 5]);
     expect(summary.continual[0].cacheHitRate).toBeNull();
     expect(typeof summary.continual[1].cacheHitRate).toBe('number');
+    // stderr: a readable line per strategy and task, then the matrices and the summary table.
+    const readable = r.stderr.split('\n');
+    expect(readable.filter((l) => /^\[Sequential fine-tuning\] task \d\/5 \(digits \d, \d\): seen tasks /.test(l))).toHaveLength(5);
+    const dynamicLines = readable.filter((l) => l.startsWith('[Dynamic ConPET] task '));
+    expect(dynamicLines).toHaveLength(5);
+    for (const line of dynamicLines) expect(line).toMatch(/; cache \d+ hits \/ \d+ misses/);
+    expect(dynamicLines[4]).toMatch(/task 5\/5 .*: seen tasks (\d+\.\d \| ){4}\d+\.\d %; whole \d+\.\d%, average \d+\.\d%; \d+ batches/);
+    expect(readable.filter((l) => l.includes('— accuracy, % (row: after training task k'))).toHaveLength(2);
+    const table = readable.slice(readable.indexOf('summary:') + 1, readable.indexOf('summary:') + 4);
+    expect(table[0]).toMatch(/^strategy\s+trainable\s+final whole %/);
+    expect(table[1]).toMatch(/^Sequential fine-tuning\s+4,746\s/);
+    const dynamicRow = table[2].split(/\s{2,}/);
+    expect(dynamicRow[0]).toBe('Dynamic ConPET');
+    // Final whole accuracy in the table is the summary's, rounded.
+    expect(dynamicRow[2]).toBe((100 * (summary.continual[1] as unknown as { wholeAccuracy: number[] }).wholeAccuracy[4]).toFixed(1));
+    expect(dynamicRow[8]).toBe(`${(100 * (summary.continual[1].cacheHitRate as number)).toFixed(1)}%`);
     const refused = runCli(['train', spec, '--save-adapter', path.join(dir, 'out')]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/is a task stream/);

@@ -55,7 +55,24 @@ const modelConfigSchema = z
   })
   .strict();
 
-export const RATIO_QUANTITIES = ['time', 'memory', 'params', 'stored bytes', 'extra FLOPs'] as const;
+export const RATIO_QUANTITIES = ['time', 'memory', 'params', 'stored bytes', 'extra FLOPs', 'batches'] as const;
+
+/** The suite's tiny continual run (ConPET's cost growth: last task over first), when it ran. */
+const continualConfigSchema = z
+  .object({
+    model: z.string().min(1).max(200),
+    /** A task stream, e.g. "split-mnist". */
+    task: z.string().min(1).max(64),
+    method: z.string().min(1).max(200),
+    strategies: z.array(z.string().min(1).max(40)).min(1).max(10),
+    tasks: z.number().int().min(1).max(100),
+    batchSize: z.number().int().min(1),
+    batchesPerTask: z.number().int().min(1),
+    selectorBatches: count,
+    limitlessEpochs: z.number().positive().max(100),
+    evalExamplesPerTask: count,
+  })
+  .strict();
 
 const ratioSchema = z
   .object({
@@ -97,6 +114,8 @@ export const benchResultsSchema = z
         kernelIterations: z.number().int().min(1),
         /** Every model's setting (the fields above are the first model's, where the ratios come from). */
         models: z.array(modelConfigSchema).min(1).max(10).optional(),
+        /** The continual run's setting (results before it have none). */
+        continual: continualConfigSchema.optional(),
       })
       .strict(),
     rows: z.array(rowSchema).min(1).max(200),
@@ -110,6 +129,7 @@ export const benchResultsSchema = z
 export type BenchStat = z.infer<typeof statSchema>;
 export type BenchRow = z.infer<typeof rowSchema>;
 export type BenchModelConfig = z.infer<typeof modelConfigSchema>;
+export type BenchContinualConfig = z.infer<typeof continualConfigSchema>;
 export type BenchRatio = z.infer<typeof ratioSchema>;
 export type BenchResults = z.infer<typeof benchResultsSchema>;
 
@@ -183,13 +203,19 @@ export function benchThroughputMatrix(results: BenchResults): string {
 export function benchSizes(results: BenchResults): string {
   const c = results.config;
   const models = c.models ?? [{ model: results.rows[0].model, family: 'gpt2', task: c.task, steps: c.steps, warmupSteps: c.warmupSteps, batchSize: c.batchSize, inputLength: c.seqLen, evalBatches: c.evalBatches }];
-  return models
-    .map(
-      (m) =>
-        `${m.model} on ${m.task}: batch ${m.batchSize} × ${m.inputLength} ${m.family === 'vit' ? 'patches' : 'tokens'}, ${m.steps} steps (${m.warmupSteps} warm-up), ` +
-        `validation on ${m.evalBatches} batch${m.evalBatches === 1 ? '' : 'es'}`,
-    )
-    .join('; ');
+  const parts = models.map(
+    (m) =>
+      `${m.model} on ${m.task}: batch ${m.batchSize} × ${m.inputLength} ${m.family === 'vit' ? 'patches' : 'tokens'}, ${m.steps} steps (${m.warmupSteps} warm-up), ` +
+      `validation on ${m.evalBatches} batch${m.evalBatches === 1 ? '' : 'es'}`,
+  );
+  const cl = c.continual;
+  if (cl) {
+    parts.push(
+      `continual: ${cl.model} on ${cl.task} (${cl.tasks} tasks), ${cl.method}, ${cl.strategies.join(', ')}: batch ${cl.batchSize}, ${cl.batchesPerTask} batches per task ` +
+        `(+ ${cl.selectorBatches} selector), Limitless ${cl.limitlessEpochs} epoch${cl.limitlessEpochs === 1 ? '' : 's'}, ${cl.evalExamplesPerTask} test examples per task`,
+    );
+  }
+  return parts.join('; ');
 }
 
 /** One line saying where and how the numbers were taken. */
@@ -216,7 +242,8 @@ export function readmeBenchBlock(results: BenchResults): string {
     `Measured by \`npm run bench -- --${results.mode}\` (suite: \`src/engine/bench/suite.ts\`, Chromium driving the \`/bench\` page) on **${results.machine}**, ` +
       `backend **${results.backend}**, adapter **${results.adapter || 'unknown'}**, ${results.date.slice(0, 10)}. ` +
       `${benchSizes(results)}. Warm-up steps and the last (memory-profiled) step of each method are not timed; the final validation follows the fixed budget ` +
-      '(at these sizes the accuracies are noise, not a ranking). Per model, all methods alternate step by step on identical batches, so each time ratio (first model) is a median (min–max) of A/B pairs from one run.',
+      '(at these sizes the accuracies are noise, not a ranking). Per model, all methods alternate step by step on identical batches, so each time ratio (first model) is a median (min–max) of A/B pairs from one run.' +
+      (results.config.continual ? ' The continual ratios are one run’s last task over its first (the first task includes first-use costs such as kernel compilation).' : ''),
     '',
     benchMarkdownTables(results),
     '',

@@ -7,7 +7,9 @@ import { deepPromptExtraFlops } from '../methods/deep-prompt';
 import { METHOD_NAMES } from '../methods/registry';
 import type { MethodName } from '../methods/types';
 import type { ModelShape } from '../models/hooks';
-import { BENCH_RESULTS_VERSION, parseBenchResults, type BenchMode, type BenchModelConfig, type BenchRatio, type BenchResults, type BenchRow } from './results';
+import { BENCH_RESULTS_VERSION, parseBenchResults, type BenchContinualConfig, type BenchMode, type BenchModelConfig, type BenchRatio, type BenchResults, type BenchRow } from './results';
+import type { ContinualSummary } from '../continual/events';
+import { STRATEGY_TITLES, type StrategyName } from '../continual/settings';
 import { stat } from './stats';
 
 /**
@@ -39,9 +41,29 @@ export interface SuiteModel {
   evalBatches?: number;
 }
 
+/**
+ * A tiny continual run (issue #9's "ConPET last-task/first-task cost"): the strategies learn a
+ * task stream side by side and each one's last task is set against its first, in batches and
+ * in training ms. Kept tiny: SwiftShader runs it about 25× slower than wasm.
+ */
+export interface SuiteContinual {
+  model: string;
+  /** A task stream. */
+  task: string;
+  method: MethodSpec;
+  strategies: StrategyName[];
+  batchSize: number;
+  batchesPerTask: number;
+  selectorBatches: number;
+  limitlessEpochs: number;
+  evalExamplesPerTask: number;
+}
+
 export interface SuiteConfig {
   /** The first model's runs also give the paired ratios. */
   models: SuiteModel[];
+  /** The continual run, or null (ci: the e2e suite stays as small as it is). */
+  continual: SuiteContinual | null;
   /** The fixed training budget per method (warm-up included). */
   steps: number;
   /** First steps (shader compilation, caches) left out of timings; so is the last (memory-profiled). */
@@ -72,6 +94,16 @@ export function resolvedModelSizes(config: SuiteConfig, m: SuiteModel): Required
 
 const GPT2: SuiteModel = { model: 'tiny-gpt2', task: 'spam' };
 
+/** Static and Dynamic ConPET and Limitless on Split-MNIST, LoRA r = 4 (the paper's rank). */
+const CONTINUAL_STRATEGIES: StrategyName[] = ['static', 'dynamic', 'limitless'];
+const continualRun = (sizes: Pick<SuiteContinual, 'batchSize' | 'batchesPerTask' | 'selectorBatches' | 'limitlessEpochs' | 'evalExamplesPerTask'>): SuiteContinual => ({
+  model: 'tiny-vit',
+  task: 'split-mnist',
+  method: { name: 'lora', options: { r: 4 } },
+  strategies: CONTINUAL_STRATEGIES,
+  ...sizes,
+});
+
 /**
  * ci: the smallest complete suite (e2e; tiny-gpt2 only). quick: under 10 minutes on a 2-core
  * SwiftShader machine, all three model families (T5 — encoder, decoder and cross-attention —
@@ -81,6 +113,7 @@ const GPT2: SuiteModel = { model: 'tiny-gpt2', task: 'spam' };
 export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
   ci: {
     models: [GPT2],
+    continual: null,
     steps: 4,
     warmupSteps: 1,
     batchSize: 2,
@@ -94,6 +127,9 @@ export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
     // On SwiftShader a round of the 8 methods costs tiny-vit about 0.6× and tiny-t5 about 1.4×
     // tiny-gpt2's (NOLA a third of T5's: it materialises 24 bases), so they take fewer steps.
     models: [GPT2, { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 4, steps: 4, evalBatches: 1 }, { model: 'tiny-t5', task: 'spam', seqLen: 16, steps: 3, evalBatches: 1 }],
+    // About 3 s on wasm, so about a minute on SwiftShader. Limitless passes over all data seen so
+    // far: 0.025 epochs of Split-MNIST's ~160-example tasks is 1 batch per phase at task 1, 5 at task 5.
+    continual: continualRun({ batchSize: 4, batchesPerTask: 3, selectorBatches: 2, limitlessEpochs: 0.025, evalExamplesPerTask: 4 }),
     steps: 6,
     warmupSteps: 1,
     batchSize: 2,
@@ -105,6 +141,8 @@ export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
   },
   full: {
     models: [GPT2, { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 32 }, { model: 'tiny-t5', task: 'spam' }],
+    // The paper's batch 8; a batch limit of 40 per task (bench:continual's Split-MNIST setting).
+    continual: continualRun({ batchSize: 8, batchesPerTask: 40, selectorBatches: 20, limitlessEpochs: 1, evalExamplesPerTask: 50 }),
     steps: 60,
     warmupSteps: 5,
     batchSize: 16,
@@ -400,11 +438,72 @@ function kernelRatio(id: string, pair: string, t: PairedTimes): BenchRatio | nul
   return { id, pair, quantity: 'time', a: t.fused, b: t.twin, value: stat(ratios), pairs: ratios.length, how: t.how };
 }
 
+/**
+ * The continual run: each strategy's last task over its first, in training batches (exact: the
+ * batch limit keeps ConPET's flat, Limitless's grows with the data seen) and in training ms
+ * (one run; the first task includes first-use costs such as kernel compilation).
+ */
+export async function continualSession(c: SuiteContinual, options: RunSuiteOptions, progress: (message: string, within: number) => void): Promise<{ ratios: BenchRatio[]; config: BenchContinualConfig }> {
+  const spec = parseExperimentSpec({
+    model: c.model,
+    task: c.task,
+    methods: [c.method],
+    batchSize: c.batchSize,
+    continual: { strategies: c.strategies, batchesPerTask: c.batchesPerTask, selectorBatches: c.selectorBatches, limitlessEpochs: c.limitlessEpochs, evalExamplesPerTask: c.evalExamplesPerTask },
+  });
+  const summaries: ContinualSummary[] = [];
+  let tasks = 0;
+  let done = 0;
+  await runExperiment(spec, options.env, (event) => {
+    if (event.type === 'continual-start') tasks = event.stream.tasks.length;
+    if (event.type === 'continual-task') {
+      done++;
+      progress(`continual ${c.task}: ${event.runId} task ${event.result.task + 1} of ${tasks}`, tasks > 0 ? done / (tasks * c.strategies.length) : 0);
+    }
+    if (event.type === 'continual-end') summaries.push(event.summary);
+  });
+  const method = `${c.method.name === 'lora' ? 'LoRA' : c.method.name}${typeof c.method.options.r === 'number' ? ` r=${c.method.options.r}` : ''}`;
+  const ratios: BenchRatio[] = [];
+  for (const s of summaries) {
+    const title = STRATEGY_TITLES[s.strategy];
+    const last = s.batchesPerTask.length;
+    const sizes = `${last} tasks of ${c.task}, ${method}, batch ${c.batchSize}`;
+    if (!(s.lastOverFirstBatches > 0 && s.lastOverFirstMs > 0)) throw new Error(`continual ${s.runId}: no cost ratio (batches ${s.batchesPerTask.join(', ')}, ms ${s.trainMsPerTask.join(', ')})`);
+    ratios.push(
+      exactRatio(`continual:${s.strategy}:batches`, `${title} last / first task`, 'batches', `task ${last}: ${s.batchesPerTask[last - 1]} batches`, `task 1: ${s.batchesPerTask[0]} batches`, s.lastOverFirstBatches, `training batches per task (selector and module), ${sizes}`),
+      exactRatio(
+        `continual:${s.strategy}:time`,
+        `${title} last / first task`,
+        'time',
+        `task ${last}: ${Math.round(s.trainMsPerTask[last - 1])} ms`,
+        `task 1: ${Math.round(s.trainMsPerTask[0])} ms`,
+        s.lastOverFirstMs,
+        `training ms of one run (task 1 includes first-use costs), ${sizes}`,
+      ),
+    );
+  }
+  return {
+    ratios,
+    config: {
+      model: c.model,
+      task: c.task,
+      method,
+      strategies: c.strategies,
+      tasks,
+      batchSize: c.batchSize,
+      batchesPerTask: c.batchesPerTask,
+      selectorBatches: c.selectorBatches,
+      limitlessEpochs: c.limitlessEpochs,
+      evalExamplesPerTask: c.evalExamplesPerTask,
+    },
+  };
+}
+
 /** Runs the whole suite and returns schema-valid results. */
 export async function runBenchSuite(options: RunSuiteOptions): Promise<BenchResults> {
   const config = options.config ?? SUITE_CONFIGS[options.mode];
   const started = performance.now();
-  const phases = config.models.length + (options.probes ? 2 : 0);
+  const phases = config.models.length + (config.continual ? 1 : 0) + (options.probes ? 2 : 0);
   let phase = 0;
   const progress = (message: string, within: number) => options.onProgress?.({ message, fraction: Math.min(1, (phase + within) / phases) });
   const rows: BenchRow[] = [];
@@ -417,6 +516,13 @@ export async function runBenchSuite(options: RunSuiteOptions): Promise<BenchResu
     ratios.push(...session.ratios);
     models.push(session.sizes);
     skipped.push(...session.skipped);
+    phase++;
+  }
+  let continual: BenchContinualConfig | undefined;
+  if (config.continual) {
+    const session = await continualSession(config.continual, options, progress);
+    ratios.push(...session.ratios);
+    continual = session.config;
     phase++;
   }
   if (options.probes) {
@@ -453,6 +559,7 @@ export async function runBenchSuite(options: RunSuiteOptions): Promise<BenchResu
       evalBatches: models[0].evalBatches,
       kernelIterations: config.kernelIterations,
       models,
+      ...(continual ? { continual } : {}),
     },
     rows,
     ratios,
