@@ -118,7 +118,7 @@ describe('info and params on ViT and T5, counted from config.json', () => {
       checkpointParams: backbone + labels * d + labels,
     });
     expect((out.summary.preprocessor as { size: unknown }).size).toEqual({ height: side, width: side });
-    expect(out.tasks).toEqual(['mnist-5shot', 'mnist-10shot']);
+    expect(out.tasks).toEqual(['mnist-5shot', 'mnist-10shot', 'split-mnist']);
     expect(out.defaultTask).toBe('mnist-5shot');
   });
 
@@ -144,7 +144,7 @@ describe('info and params on ViT and T5, counted from config.json', () => {
       (t5.tie_word_embeddings ? 0 : t5.vocab_size * d);
     expect(out.totalParams).toBe(expected);
     expect(out.summary).toMatchObject({ encoderLayers: t5.num_layers, decoderLayers: t5.num_decoder_layers, dModel: d, vocabSize: t5.vocab_size, tiedEmbeddings: t5.tie_word_embeddings });
-    expect(out.tasks).toEqual(['spam', 'sotu-party']);
+    expect(out.tasks).toEqual(['spam', 'sotu-party', 'sotu-eras']);
   });
 
   it('params: LoRA r=4 on q, v is layers·2·4·(d + d) on ViT (+ a fresh 10-digit head) and covers every attention of T5', () => {
