@@ -114,7 +114,7 @@ function createLearner(
     method: spec.methods[0],
     base,
     model,
-    // Same stream of batches for every strategy only where they draw alike; each its own fork.
+    // Each strategy draws from its own fork of the seed: adding a strategy changes no other's batches.
     rng: rng.fork(`strategy:${strategy}`),
     control,
     onLoss: (task, batch, batches, loss, phase) => emit({ type: 'continual-batch', runId, task, batch, batches, loss, phase }),
