@@ -116,10 +116,11 @@ test('switching to tiny-vit moves the task to MNIST; a vocabulary prompt init is
 
   await page.getByLabel('Checkpoint').selectOption('tiny-vit');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('mnist-5shot');
-  // Only image tasks are offered for ViT.
+  // Only image tasks are offered for ViT (the few-shot tasks and the Split-MNIST stream).
   expect(await page.getByLabel('Task and dataset').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
     'mnist-5shot',
     'mnist-10shot',
+    'split-mnist',
   ]);
   const notice = page.getByTestId('model-switch-notice');
   await expect(notice).toContainText('MNIST digits, 5 examples per class');

@@ -10,7 +10,7 @@ export function RunControls() {
   const status = useAppStore((s) => s.status);
   const backend = useAppStore((s) => s.backend);
   const fromLink = useAppStore((s) => s.fromLink);
-  const hasResults = useAppStore((s) => s.runs.length > 0 || s.status === 'error');
+  const hasResults = useAppStore((s) => s.runs.length > 0 || s.continual.runs.length > 0 || s.status === 'error');
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   const blockers = runBlockers(spec, model.state === 'ready' ? model.value.shape : null, task.state === 'ready' ? task.value : null);
