@@ -116,20 +116,11 @@ function assemble<T>(
       classOffset,
       train,
       // Round-robin over classes, so a capped evaluation still sees every class of the task.
-      test: interleaveTest(test),
+      test: interleaveByLabel(test),
     };
     classOffset += group.classes.length;
     return task;
   });
-}
-
-function interleaveTest(test: ContinualExample[]): ContinualExample[] {
-  const byLabel = new Map<number, ContinualExample[]>();
-  for (const e of test) pushTo(byLabel, e.label, e);
-  const queues = [...byLabel.values()];
-  const out: ContinualExample[] = [];
-  for (let i = 0; out.length < test.length; i++) for (const q of queues) if (i < q.length) out.push(q[i]);
-  return out;
 }
 
 /** Split-MNIST: the ten digits as five tasks of two ({0,1}, {2,3}, …) in a seeded order. */
@@ -141,9 +132,13 @@ function splitMnist(task: TaskInfo, json: unknown, base: BaseCheckpoint, seed: n
     if (i < 0) throw new Error(`dataset "${dataset.id}" has no label "${key}"`);
     return i;
   };
+  const ofLabel = (items: readonly LabelledImage[], key: string) => {
+    const label = labelIndex(key);
+    return items.filter((x) => x.label === label);
+  };
   const tasks = assemble(
     orderedGroups(SPLIT_MNIST_TASKS, seed),
-    (key) => ({ train: dataset.splits.train.filter((x) => x.label === labelIndex(key)), test: interleaveByLabel(dataset.splits.test.filter((x) => x.label === labelIndex(key))) }),
+    (key) => ({ train: ofLabel(dataset.splits.train, key), test: ofLabel(dataset.splits.test, key) }),
     (item, label) => ({ image: item.image, label }),
     (key) => key,
   );

@@ -122,11 +122,11 @@ export function fewShotSample(dataset: ImageDataset, shotsPerClass: number, seed
  * second of each, …), stable within a label: any prefix is as balanced as it can be, so an
  * evaluation capped at a few batches still sees every class (the file is grouped by label).
  */
-export function interleaveByLabel(items: readonly LabelledImage[]): LabelledImage[] {
-  const byLabel = new Map<number, LabelledImage[]>();
+export function interleaveByLabel<T extends { label: number }>(items: readonly T[]): T[] {
+  const byLabel = new Map<number, T[]>();
   for (const item of items) byLabel.set(item.label, [...(byLabel.get(item.label) ?? []), item]);
   const queues = [...byLabel.entries()].sort((a, b) => a[0] - b[0]).map(([, list]) => list);
-  const out: LabelledImage[] = [];
+  const out: T[] = [];
   for (let i = 0; out.length < items.length; i++) for (const queue of queues) if (i < queue.length) out.push(queue[i]);
   return out;
 }
