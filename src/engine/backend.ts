@@ -16,6 +16,8 @@ export interface BackendInfo {
   adapter: string;
   /** Backends tried before this one and why each failed. */
   fallbacks: Array<{ backend: BackendName; reason: string }>;
+  /** WebGPU's buffer limits (the largest tensor the device can hold); absent on other backends. */
+  bufferLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
 }
 
 export interface InitBackendOptions {
@@ -63,6 +65,11 @@ async function adapterDescription(name: BackendName): Promise<string> {
   return 'plain JavaScript';
 }
 
+function webgpuBufferLimits(name: BackendName): Pick<BackendInfo, 'bufferLimits'> {
+  const limits = name === 'webgpu' ? (tf.backend() as unknown as { device?: { limits?: GPUSupportedLimits } }).device?.limits : undefined;
+  return limits ? { bufferLimits: { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize } } : {};
+}
+
 /**
  * Picks the first backend in `order` that initialises, and says which one and on what adapter.
  * Throws only if none works.
@@ -85,7 +92,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         registerChunkedWebgpuAddN();
         (await import('./kernels/webgpu-kernels')).registerWebgpuKernels();
       }
-      return { backend: name, adapter: await adapterDescription(name), fallbacks };
+      return { backend: name, adapter: await adapterDescription(name), fallbacks, ...webgpuBufferLimits(name) };
     } catch (error) {
       fallbacks.push({ backend: name, reason: error instanceof Error ? error.message : String(error) });
     }
