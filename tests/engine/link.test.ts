@@ -379,15 +379,30 @@ describe('hashToSpec: hostile and broken input', () => {
     expect(notices).toEqual(['key "steps" has no value; ignored']);
   });
 
-  it('a model that is not built in (a URL) is ignored with a notice and nothing is fetched', () => {
+  it('a link may name a hub repo or an http(s) folder; reading it fetches nothing', () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const { spec: s, notices } = read(`model=${encodeURIComponent('https://evil.example/gpt2')}&steps=5`);
-    expect(BUILT_IN_MODEL_IDS).toContain(s.model);
-    expect(s).toEqual({ ...DEFAULTS, steps: 5 });
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toContain('https://evil.example/gpt2');
-    expect(notices[0]).toMatch(/not a built-in model/);
+    expect(read(`model=${encodeURIComponent('https://models.example/gpt2/')}&steps=5`)).toEqual({ spec: { ...DEFAULTS, model: 'https://models.example/gpt2', steps: 5 }, notices: [] });
+    expect(read('model=openai-community%2Fgpt2').spec.model).toBe('openai-community/gpt2');
+    expect(read('model=distilgpt2@main').spec.model).toBe('distilgpt2');
+    expect(read('model=gpt2@v1.0').spec.model).toBe('gpt2@v1.0');
     expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it('a model that is neither a built-in id, a hub repo id nor an http(s) URL is refused with the reason', () => {
+    for (const [value, reason] of [
+      ['javascript:alert(1)', /only http\(s\) URLs/],
+      ['file:///etc/passwd', /only http\(s\) URLs/],
+      ['gpt 2', /valid Hugging Face repo id/],
+      ['../../etc', /at most one/],
+      ['a/b/c', /at most one "\/"/],
+      ['https://user:pw@example.com/m', /credentials/],
+    ] as const) {
+      const { spec: s, notices } = read(`model=${encodeURIComponent(value)}&steps=5`);
+      expect(s).toEqual({ ...DEFAULTS, steps: 5 });
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(reason);
+      expect(notices[0]).toContain(`${DEFAULTS.model} is used`);
+    }
   });
 
   it('very many problems: the notices are capped with a count of the rest', () => {
@@ -437,7 +452,7 @@ describe('specFromLinkOrJson', () => {
       spec: expected,
       notices: [],
     });
-    // JSON may name a URL model (the CLI user typed it); links may not.
+    // JSON may name any model string (the CLI user typed it: a folder path, say).
     expect(specFromLinkOrJson('{"model":"https://example.com/m#x"}').spec.model).toBe('https://example.com/m#x');
   });
 

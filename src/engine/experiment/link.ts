@@ -3,7 +3,8 @@ import { DEFAULT_SPEC, SPEC_VERSION, SpecError, experimentSpecSchema, parseExper
 import { METHODS, METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
 import type { MethodDefinition, MethodName } from '../methods/types';
 import { TASKS, isTaskId, taskById, taskFamilyProblem } from '../data/tasks';
-import { BUILT_IN_MODEL_IDS, builtInModel } from './built-in-models';
+import { builtInModel } from './built-in-models';
+import { modelRefText, parseModelRef } from '../io/model-ref';
 import { STRATEGY_NAMES, continualSettingsSchema, type ContinualSettings, type StrategyName } from '../continual/settings';
 
 /**
@@ -24,11 +25,7 @@ import { STRATEGY_NAMES, continualSettingsSchema, type ContinualSettings, type S
 /** Longest hash (without '#') that is read at all. */
 export const MAX_LINK_CHARS = 4096;
 
-/**
- * The built-in checkpoints (folders under public/models/), and the only models a link may name.
- * A link naming anything else (a URL, a folder) is read with the default model and a notice:
- * a model is never downloaded from a host named in a link.
- */
+/** The built-in checkpoints (folders under public/models/). */
 export { BUILT_IN_MODEL_IDS } from './built-in-models';
 
 export interface LinkParseResult {
@@ -487,16 +484,17 @@ export function hashToSpec(hash: string): LinkParseResult {
     }
   }
 
-  // model: built-in ids only; never a URL or path from a link.
+  // model: a built-in id, a Hugging Face repo id or an http(s) folder URL (never a path, never
+  // another scheme). Naming another host downloads nothing by itself: the page shows the host
+  // and the size and waits for the user's click (ModelPanel).
   if (entries.has('model')) {
     const value = decodedValue('model', spec.model);
     if (value !== undefined) {
-      if (BUILT_IN_MODEL_IDS.includes(value)) spec.model = value;
-      else {
-        notices.add(
-          `model "${show(value)}" is not a built-in model (built-in: ${BUILT_IN_MODEL_IDS.join(', ')}); ` +
-            `a link never loads a model from elsewhere, so ${spec.model} is used`,
-        );
+      try {
+        spec.model = modelRefText(parseModelRef(value));
+      } catch (error) {
+        // The reason quotes the value: sanitised like every other notice.
+        notices.add(`${show((error as Error).message, 320)}; ${spec.model} is used`);
       }
     }
   }
