@@ -19,6 +19,11 @@ export interface FileSource {
    * exists so that asking "is there a pytorch_model.bin?" does not download 500 MB.
    */
   exists?(path: string): Promise<boolean>;
+  /**
+   * Optional size in bytes without reading the file (HEAD's Content-Length): null when the file
+   * is missing or the size is unknown. Lets a preview say "498 MB" before downloading anything.
+   */
+  size?(path: string): Promise<number | null>;
 }
 
 /** Refuses paths that could climb out of the checkpoint root. */
