@@ -71,6 +71,21 @@ export function normalizeWeightNames(model: ModelConfig, weights: Map<string, Ho
   return model.family === 'gpt2' ? normalizeGpt2Names(weights) : weights;
 }
 
+/** Throws a ModelLoadError naming the tensor when the weights do not fit the config; touches no device. */
+export function checkModelWeights(model: ModelConfig, weights: Map<string, HostTensor>): void {
+  switch (model.family) {
+    case 'gpt2':
+      Gpt2Model.checkWeights(model.config, weights);
+      return;
+    case 'vit':
+      VitModel.checkWeights(model.config, weights);
+      return;
+    case 't5':
+      T5Model.checkWeights(model.config, weights);
+      return;
+  }
+}
+
 /** A fresh model on the device from validated host weights (each run gets its own). */
 export function buildModel(model: ModelConfig, weights: Map<string, HostTensor>): BackboneModel {
   switch (model.family) {

@@ -31,11 +31,8 @@ export class Gpt2Model implements BackboneModel {
     this.sites = sitesByLayer(sites, config.nLayer);
   }
 
-  /**
-   * Builds the model from host tensors (already name-normalised: `h.0.…`, `wte.weight`).
-   * Validates every name and shape first, so a bad checkpoint leaves nothing on the GPU.
-   */
-  static fromWeights(config: Gpt2Config, host: Map<string, HostTensor>): Gpt2Model {
+  /** Every name and shape checked on the host, before anything reaches the device; the expected shapes. */
+  static checkWeights(config: Gpt2Config, host: Map<string, HostTensor>): Map<string, number[]> {
     const expected = gpt2WeightShapes(config);
     for (const name of host.keys()) {
       // A tied lm_head duplicates wte; a classifier `score` is the old task's head (ours is new).
@@ -45,6 +42,15 @@ export class Gpt2Model implements BackboneModel {
       }
     }
     for (const [name, shape] of expected) checkWeight(name, host.get(name), shape);
+    return expected;
+  }
+
+  /**
+   * Builds the model from host tensors (already name-normalised: `h.0.…`, `wte.weight`).
+   * Validates every name and shape first, so a bad checkpoint leaves nothing on the GPU.
+   */
+  static fromWeights(config: Gpt2Config, host: Map<string, HostTensor>): Gpt2Model {
+    const expected = Gpt2Model.checkWeights(config, host);
     const weights = new Map<string, tf.Variable>();
     try {
       for (const [name, shape] of expected) {

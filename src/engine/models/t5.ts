@@ -110,7 +110,8 @@ export class T5Model implements BackboneModel {
    * Builds the model from host tensors under T5ForConditionalGeneration's names. Validates every
    * name, shape, dtype and value first, so a bad checkpoint leaves nothing on the GPU.
    */
-  static fromWeights(config: T5Config, host: Map<string, HostTensor>): T5Model {
+  /** Every name and shape (and tied copy) checked on the host, before anything reaches the device. */
+  static checkWeights(config: T5Config, host: Map<string, HostTensor>): Map<string, number[]> {
     const expected = t5WeightShapes(config);
     const aliases = new Set(t5TiedAliases(config));
     for (const name of host.keys()) {
@@ -128,6 +129,11 @@ export class T5Model implements BackboneModel {
       const same = tensor.data.length === shared.length && tensor.data.every((v, i) => v === shared[i]);
       if (!same) throw new ModelLoadError(`model.safetensors: tensor "${alias}" differs from "shared.weight", but tie_word_embeddings makes them one tensor`);
     }
+    return expected;
+  }
+
+  static fromWeights(config: T5Config, host: Map<string, HostTensor>): T5Model {
+    const expected = T5Model.checkWeights(config, host);
     const linearShapes = new Set(t5LinearSpecs(config).map((l) => `${l.modulePath}.weight`));
     const weights = new Map<string, tf.Variable>();
     try {

@@ -62,7 +62,11 @@ export class VitModel implements BackboneModel {
    * Validates every name, shape, dtype and value first, so a bad checkpoint leaves nothing on
    * the GPU.
    */
-  static fromWeights(config: VitConfig, host: Map<string, HostTensor>): VitModel {
+  /**
+   * Every name and shape checked on the host, before anything reaches the device: the expected
+   * shapes and each tensor under its `vit.`-prefixed name.
+   */
+  static checkWeights(config: VitConfig, host: Map<string, HostTensor>): { expected: Map<string, number[]>; byName: Map<string, { original: string; tensor: HostTensor }> } {
     const expected = vitWeightShapes(config);
     // One spelling for both checkpoint kinds: the `vit.`-prefixed one.
     const byName = new Map<string, { original: string; tensor: HostTensor }>();
@@ -88,7 +92,11 @@ export class VitModel implements BackboneModel {
       }
       checkWeight(name, entry.tensor, shape, entry.original);
     }
+    return { expected, byName };
+  }
 
+  static fromWeights(config: VitConfig, host: Map<string, HostTensor>): VitModel {
+    const { expected, byName } = VitModel.checkWeights(config, host);
     const weights = new Map<string, tf.Variable>();
     let classifier: { weight: tf.Variable; bias: tf.Variable } | null = null;
     try {
@@ -98,7 +106,7 @@ export class VitModel implements BackboneModel {
         const value = tf.tidy(() => VitModel.toEngineLayout(name, tf.tensor(entry.tensor.data as Float32Array, shape, 'float32')));
         weights.set(backboneName(name), ownedVariable(value, false, `vit/${backboneName(name)}`));
       }
-      if (hasClassifier) {
+      if (CLASSIFIER.some((n) => byName.has(n))) {
         classifier = { weight: weights.get('classifier.weight')!, bias: weights.get('classifier.bias')! };
         for (const n of CLASSIFIER) weights.delete(n);
       }
