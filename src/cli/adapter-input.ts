@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createRng } from '../engine/data/rng';
 import type { HostTensor } from '../engine/io/safetensors';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, applyAdapterTensors, parseAdapterFiles, type AdapterDescription } from '../engine/methods/adapter-files';
+import { ADAPTER_KINDS_BY_FAMILY, readAdapterZip } from '../engine/methods/adapter-package';
 import { methodByName } from '../engine/methods/registry';
 import type { AttachedMethod, TaskShape } from '../engine/methods/types';
 import type { BackboneModel } from '../engine/models/model';
@@ -11,20 +12,16 @@ import { MODEL_FAMILIES } from '../engine/models/families';
 import { createTaskHead, type TaskHead } from '../engine/train/task-head';
 import { UsageError } from './args';
 
-/** The task kinds each family's heads serve (createTaskHead): what an adapter must have been trained on. */
-const KINDS_BY_FAMILY: Record<ModelFamily, readonly TaskShape['kind'][]> = {
-  gpt2: ['lm', 'classify'],
-  vit: ['image-classify'],
-  t5: ['seq2seq'],
-};
-
 export interface LoadedAdapter {
   dir: string;
   description: AdapterDescription;
   tensors: Map<string, HostTensor>;
 }
 
-/** Reads and validates an adapter folder (adapter_config.json + adapter_model.safetensors). */
+/**
+ * Reads and validates an adapter: a folder (adapter_config.json + adapter_model.safetensors) or
+ * the `.zip` of both that the app downloads.
+ */
 export async function readAdapterDir(dir: string, family: ModelFamily): Promise<LoadedAdapter> {
   const read = async (file: string) => {
     const full = path.join(dir, file);
@@ -32,21 +29,30 @@ export async function readAdapterDir(dir: string, family: ModelFamily): Promise<
       return await readFile(full);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`--adapter: cannot read ${full}${code === 'ENOENT' ? ' (no such file; an adapter folder holds adapter_config.json and adapter_model.safetensors)' : ''}`);
+      const hint = code === 'ENOENT' ? ' (no such file; an adapter folder holds adapter_config.json and adapter_model.safetensors)' : code === 'ENOTDIR' ? ' (not a folder, nor a .zip)' : '';
+      throw new UsageError(`--adapter: cannot read ${full}${hint}`);
     }
   };
-  const configText = (await read(ADAPTER_CONFIG_FILE)).toString('utf8');
-  const weights = new Uint8Array(await read(ADAPTER_WEIGHTS_FILE));
+  let files: { configText: string; weights: Uint8Array };
+  if ((await stat(dir).catch(() => null))?.isFile()) {
+    try {
+      files = readAdapterZip(new Uint8Array(await readFile(dir)), dir);
+    } catch (error) {
+      throw new Error(`--adapter ${dir}: ${(error as Error).message}`);
+    }
+  } else {
+    files = { configText: (await read(ADAPTER_CONFIG_FILE)).toString('utf8'), weights: new Uint8Array(await read(ADAPTER_WEIGHTS_FILE)) };
+  }
   let parsed;
   try {
-    parsed = parseAdapterFiles(configText, weights);
+    parsed = parseAdapterFiles(files.configText, files.weights);
   } catch (error) {
     throw new Error(`--adapter ${dir}: ${(error as Error).message}`);
   }
   const kind = parsed.description.task.kind;
-  if (!KINDS_BY_FAMILY[family].includes(kind)) {
+  if (!ADAPTER_KINDS_BY_FAMILY[family].includes(kind)) {
     throw new UsageError(
-      `--adapter ${dir}: trained for a ${kind} task ("${parsed.description.task.id}", base ${parsed.description.baseModel || 'unknown'}); a ${MODEL_FAMILIES[family].title} model runs ${KINDS_BY_FAMILY[family].join(', ')} tasks`,
+      `--adapter ${dir}: trained for a ${kind} task ("${parsed.description.task.id}", base ${parsed.description.baseModel || 'unknown'}); a ${MODEL_FAMILIES[family].title} model runs ${ADAPTER_KINDS_BY_FAMILY[family].join(', ')} tasks`,
     );
   }
   return { dir, ...parsed };

@@ -13,7 +13,8 @@ import { streamTaskSizes } from '../engine/continual/streams';
 import { builtInModel } from '../engine/experiment/built-in-models';
 import { runExperiment } from '../engine/experiment/runner';
 import { predictionEvents } from '../engine/experiment/prediction-events';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterToFiles } from '../engine/methods/adapter-files';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../engine/methods/adapter-files';
+import { runAdapterFiles } from '../engine/experiment/run-adapter';
 import type { TaskShape } from '../engine/methods/types';
 import type { ModelShape } from '../engine/models/hooks';
 import { deptPlan, type DeptConfig } from '../engine/methods/dept';
@@ -236,12 +237,7 @@ export async function trainCommand(argv: string[], print: Print, note: (line: st
         if (typeof saveDir !== 'string') return;
         for (const run of runs) {
           const dir = runs.length === 1 ? saveDir : path.join(saveDir, run.methodName);
-          const files = await adapterToFiles(run.method, run.head, {
-            method: run.methodName,
-            options: run.methodSpec.options,
-            task: { id: data.info.id, kind: data.shape.kind, numLabels: data.shape.numLabels, seqLen: data.shape.seqLen, labels: data.labels },
-            baseModel: spec.model,
-          });
+          const files = await runAdapterFiles(run, data, spec.model);
           await mkdir(dir, { recursive: true });
           await writeFile(path.join(dir, ADAPTER_CONFIG_FILE), files.config);
           await writeFile(path.join(dir, ADAPTER_WEIGHTS_FILE), files.weights);

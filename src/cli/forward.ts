@@ -21,7 +21,7 @@ type Print = (value: unknown) => void;
 type Options = Map<string, string | true>;
 
 export const FORWARD_USAGE =
-  'forward <model> [--adapter <dir>] GPT-2: (--text "…" | --ids 1,2,3) [--top k] · ViT: (--image file.png | --pixels file.json) [--top k] · T5: (--text "…" | --ids 1,2,3) [--max-new-tokens N] [--no-prefix]';
+  'forward <model> [--adapter <dir | adapter.zip>] GPT-2: (--text "…" | --ids 1,2,3) [--top k] · ViT: (--image file.png | --pixels file.json) [--top k] · T5: (--text "…" | --ids 1,2,3) [--max-new-tokens N] [--no-prefix]';
 
 /** Options each family's forward reads; anything else is refused, naming the family's options. */
 const OPTIONS_BY_FAMILY = {
@@ -74,7 +74,7 @@ export async function forwardCommand(argv: string[], print: Print): Promise<void
     if (!allowed.includes(key)) throw new UsageError(`forward on a ${family} model has no option --${key}; its options: ${allowed.map((k) => `--${k}`).join(', ')}`);
   }
   const adapterDir = options.get('adapter');
-  if (adapterDir === true) throw new UsageError('--adapter needs a folder');
+  if (adapterDir === true) throw new UsageError('--adapter needs a folder or an adapter .zip');
   const adapter = typeof adapterDir === 'string' ? await readAdapterDir(adapterDir, family) : null;
   const context = { model, backend, base, options, adapter, print };
   if (family === 'gpt2') return gpt2Forward(context);

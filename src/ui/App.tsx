@@ -10,7 +10,10 @@ import { ModelPanel } from './panels/ModelPanel';
 import { ProgressStatus } from './panels/ProgressStatus';
 import { PromptAttentionMapPanel } from './panels/PromptAttentionMap';
 import { RunExportPanel } from './panels/RunExport';
+import { AdapterPanel } from './panels/AdapterPanel';
 import { RunControls } from './panels/RunControls';
+import { FaultNotice } from './panels/FaultNotice';
+import { RunHistory } from './panels/RunHistory';
 import { SummaryTable } from './panels/SummaryTable';
 import { SweepPanel } from './panels/SweepPanel';
 import { SweepResults } from './charts/SweepResults';
@@ -41,7 +44,9 @@ export function App() {
           <SweepPanel disabled={locked} />
         </form>
         <div className="results" id="results" tabIndex={-1}>
+          <RunHistory />
           <RunControls />
+          <FaultNotice />
           <ProgressStatus />
           <SweepResults />
           {stream ? (
@@ -54,6 +59,7 @@ export function App() {
           )}
           <ExamplesPanel />
           <RunExportPanel />
+          <AdapterPanel />
           <GuidedTour />
           <PromptAttentionMapPanel />
         </div>

@@ -4,7 +4,9 @@ import { loadTaskShape } from '../engine/experiment/task-data';
 import { fixedInputLength, type ModelConfig } from '../engine/models/families';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
-import { browserRunnerEnv } from '../worker/browser-env';
+import { browserRunnerEnv, metadataSource } from '../worker/browser-env';
+import { memorySource } from '../engine/io/file-source';
+import { pageHubEndpoint } from './hub-endpoint';
 
 /**
  * What the page needs to count parameters before training: the model's shape (config.json
@@ -21,10 +23,25 @@ type TaskShapeSansLength = Omit<TaskShape, 'seqLen'> & { fixedSeqLen: number | n
 const modelCache = new Map<string, Promise<{ model: ModelConfig; shape: ModelShape }>>();
 const taskCache = new Map<string, Promise<TaskShapeSansLength>>();
 
+/** config.json of dropped folders ("local:<name>"): the worker holds their weights, the page their shape. */
+const localConfigs = new Map<string, Uint8Array>();
+
+export function registerLocalModelConfig(model: string, config: Uint8Array): void {
+  localConfigs.set(model, config);
+  modelCache.delete(model);
+}
+
+/** Reads the shape again next time (after a failed preview, say: the host may answer now). */
+export function forgetModelShape(model: string): void {
+  modelCache.delete(model);
+  for (const key of [...taskCache.keys()]) if ((JSON.parse(key) as string[])[0] === model) taskCache.delete(key);
+}
+
 function modelShapeFor(model: string) {
   let promise = modelCache.get(model);
   if (!promise) {
-    promise = loadModelShape(browserRunnerEnv(assetBase()).modelSource(model));
+    const local = localConfigs.get(model);
+    promise = (local ? Promise.resolve(memorySource({ 'config.json': local }, model)) : metadataSource(model, assetBase(), pageHubEndpoint())).then(loadModelShape);
     modelCache.set(model, promise);
   }
   return promise;

@@ -1,4 +1,4 @@
-import { builtInModel } from '../engine/experiment/built-in-models';
+import { BUILT_IN_MODELS, builtInModel } from '../engine/experiment/built-in-models';
 import type { ExperimentSpec } from '../engine/experiment/spec';
 import { isTaskId, taskById, taskFamilyProblem } from '../engine/data/tasks';
 import { MODEL_FAMILIES } from '../engine/models/families';
@@ -28,8 +28,9 @@ export function defaultsForModel(name: MethodName, defaults: Record<string, unkn
  * default task, and on ViT (no vocabulary) the ticked prompt methods' `init: vocab` becomes
  * `random`. Returns one short sentence per change, for the notice beside the model.
  */
-export function switchModel(spec: ExperimentSpec, modelId: string): { spec: ExperimentSpec; changes: string[] } {
-  const model = builtInModel(modelId);
+export function switchModel(spec: ExperimentSpec, modelId: string, family: ModelFamily | null = builtInFamily(modelId)): { spec: ExperimentSpec; changes: string[] } {
+  // A loaded checkpoint's family poses the tasks of the built-in model of that family.
+  const model = family === null ? null : { family, defaultTask: BUILT_IN_MODELS.find((m) => m.family === family)!.defaultTask };
   const next: ExperimentSpec = { ...spec, model: modelId };
   const changes: string[] = [];
   if (!model) return { spec: next, changes };

@@ -46,6 +46,8 @@ export interface RunSeries {
   predictions?: Prediction[];
   /** Runs read from an exported file: the machine they ran on (its adapter), shown in labels. */
   importedFrom?: string;
+  /** After training: the run's adapter files (PEFT layout), for "Download adapter". */
+  adapterFiles?: { config: string; weights: Uint8Array };
 }
 
 export interface Progress {
@@ -186,10 +188,10 @@ export const useAppStore = create<AppState>()((set, get) => ({
         set({ progress: { stage: event.stage, message: event.message, fraction: event.fraction } });
         return;
       case 'run-start': {
-        const runs: RunSeries[] = [
-          ...state.runs,
-          { runId: event.runId, method: event.method, trainable: event.trainable, totalParams: event.totalParams, steps: [], evals: [], summary: null },
-        ];
+        // A resumed run already holds its series up to the checkpoint: they continue.
+        const runs: RunSeries[] = state.runs.some((r) => r.runId === event.runId)
+          ? state.runs
+          : [...state.runs, { runId: event.runId, method: event.method, trainable: event.trainable, totalParams: event.totalParams, steps: [], evals: [], summary: null }];
         // Once every run is set up, the first GPU work (the untrained evaluation, then the
         // first step) compiles the shaders: seconds to tens of seconds with nothing to show.
         const allSetUp = runs.length === state.runSpec?.methods.length;
@@ -232,6 +234,9 @@ export const useAppStore = create<AppState>()((set, get) => ({
         return;
       case 'nola-adapter':
         set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, nolaAdapter: { text: event.text, bytes: event.bytes } })) });
+        return;
+      case 'adapter':
+        set({ runs: updateRun(state.runs, event.runId, (run) => ({ ...run, adapterFiles: event.files })) });
         return;
       case 'continual-start':
         // The first batches compile the GPU kernels: seconds with nothing to show.

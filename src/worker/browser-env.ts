@@ -1,27 +1,61 @@
 import { urlSource, type FileSource } from '../engine/io/file-source';
+import { downloadSource, hubSource, type HttpSourceOptions } from '../engine/io/http-source';
+import { cacheStorageFileCache, cachedModelSource, listCachedModels, type CachedModelSource, type ModelFileCache } from '../engine/io/model-cache';
+import { DEFAULT_HUB_ENDPOINT, modelFolderUrl, parseModelRef } from '../engine/io/model-ref';
 import type { RunnerEnv } from '../engine/experiment/runner';
 
-/** A built-in model id names a folder under public/models/ (e.g. "tiny-gpt2"). */
-const BUILT_IN_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const DATA_FILE = /^[\w.-]+\.json$/;
 
 /**
- * The runner's view of the web: built-in checkpoints and datasets are files below the app's
- * base URL; a spec may also name an http(s) URL of a Hugging Face–layout checkpoint. Anything
- * else (a local path, javascript:, data:) is refused: a spec can come from an untrusted link.
+ * The browser's checkpoint cache (Cache Storage), or null where the browser offers none (an
+ * insecure origin): then every load downloads again, and the UI says so.
  */
-export function browserRunnerEnv(assetBase: string): RunnerEnv {
+export function browserModelCache(): ModelFileCache | null {
+  return typeof caches === 'undefined' ? null : cacheStorageFileCache();
+}
+
+/**
+ * A hub repo or URL checkpoint's files, read through the browser's cache: a cached model loads
+ * offline, a missing one downloads (resumable, cancellable) and is cached file by file; the
+ * caller commits it once the checkpoint validated, or discards it.
+ */
+export function externalModelSource(
+  model: string,
+  hubEndpoint: string,
+  cache: ModelFileCache,
+  options: Pick<HttpSourceOptions, 'signal' | 'onDownloadProgress'> = {},
+): CachedModelSource {
+  const ref = parseModelRef(model);
+  if (ref.kind === 'built-in') throw new Error(`${model} is a built-in model, served by the app`);
+  const base = ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { ...options, endpoint: hubEndpoint }) : downloadSource(ref.url, options);
+  return cachedModelSource({ model, base, location: modelFolderUrl(ref, hubEndpoint)!, cache });
+}
+
+/**
+ * Where the page reads a checkpoint's config.json and file sizes before any download: from the
+ * cache when the model is cached (offline), else from its host — never writing to the cache,
+ * so looking at a model keeps nothing.
+ */
+export async function metadataSource(model: string, assetBase: string, hubEndpoint: string): Promise<FileSource> {
+  const ref = parseModelRef(model);
+  const cache = ref.kind === 'built-in' ? null : browserModelCache();
+  if (cache && (await listCachedModels(cache)).some((info) => info.model === model)) return externalModelSource(model, hubEndpoint, cache);
+  return browserRunnerEnv(assetBase, hubEndpoint).modelSource(model);
+}
+
+/**
+ * The runner's view of the web: built-in checkpoints and datasets are files below the app's
+ * base URL; a spec may also name a Hugging Face hub repo or an http(s) URL of a checkpoint
+ * folder (read from the network here: the worker's loads go through the cache, see
+ * model-loader.ts). Anything else (a local path, javascript:,
+ * data:) is refused: a spec can come from an untrusted link.
+ */
+export function browserRunnerEnv(assetBase: string, hubEndpoint: string = DEFAULT_HUB_ENDPOINT): RunnerEnv {
   return {
     modelSource(model: string): FileSource {
-      if (BUILT_IN_ID.test(model)) return urlSource(new URL(`models/${model}/`, assetBase).href);
-      let url: URL;
-      try {
-        url = new URL(model);
-      } catch {
-        throw new Error(`model "${model}" is neither a built-in model id nor a URL`);
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`model URL must be http(s), got ${url.protocol}`);
-      return urlSource(url.href);
+      const ref = parseModelRef(model);
+      if (ref.kind === 'built-in') return urlSource(new URL(`models/${ref.id}/`, assetBase).href);
+      return ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { endpoint: hubEndpoint }) : downloadSource(ref.url);
     },
     async readDataFile(file: string): Promise<unknown> {
       if (!DATA_FILE.test(file)) throw new Error(`bad dataset file name "${file}"`);

@@ -10,7 +10,12 @@ import { promptMapEvents } from '../engine/experiment/prompt-map-events';
 import { predictionEvents } from '../engine/experiment/prediction-events';
 import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { browserRunnerEnv } from './browser-env';
-import type { RunOutcome, TrainingWorkerApi } from './protocol';
+import { WorkerModels } from './model-loader';
+import { DEFAULT_HUB_ENDPOINT } from '../engine/io/model-ref';
+import type { RunOutcome, StartOptions, TrainingWorkerApi } from './protocol';
+import { TrainingFault } from '../engine/experiment/faults';
+import { destroyDevice, deviceFault, deviceIsLost, diagnoseDeviceFault, recreateWebgpuBackend, watchDevice } from './device-faults';
+import { runAdapterFiles } from '../engine/experiment/run-adapter';
 import { PausableControl } from './run-control';
 import { WASM_BINARY_URLS } from './wasm-binaries';
 
@@ -24,8 +29,14 @@ import { WASM_BINARY_URLS } from './wasm-binaries';
 let assetBase = '';
 let backend: Promise<BackendInfo> | null = null;
 let control: PausableControl | null = null;
-/** The last loaded checkpoint, reused by the next run of the same model (no re-download). */
-let cached: { model: string; checkpoint: BaseCheckpoint } | null = null;
+let hubEndpoint = DEFAULT_HUB_ENDPOINT;
+/** The loaded checkpoint, reused by the next run of the same model (no re-download). */
+const models = new WorkerModels(() => assetBase, () => hubEndpoint);
+
+/** A comlink callback proxy holds a MessagePort until released. */
+function releaseProxy(callback: unknown): void {
+  (callback as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -34,14 +45,19 @@ function messageOf(error: unknown): string {
 const api: TrainingWorkerApi = {
   init(options) {
     assetBase = options.assetBase;
-    backend ??= initBackend({ ...(options.order ? { order: options.order } : {}), wasmPaths: WASM_BINARY_URLS });
+    hubEndpoint = options.hubEndpoint;
+    backend ??= initBackend({ ...(options.order ? { order: options.order } : {}), wasmPaths: WASM_BINARY_URLS }).then((info) => {
+      watchDevice();
+      return info;
+    });
     return backend;
   },
 
-  async start(spec: ExperimentSpec, onEvent: (event: RunEvent) => void) {
+  async start(spec: ExperimentSpec, onEvent: (event: RunEvent) => void, options: StartOptions = {}) {
     if (control) throw new Error('a run is already in progress');
     if (!backend) throw new Error('init() must be called before start()');
-    const ownControl = new PausableControl();
+    if (deviceIsLost()) throw new Error('the GPU device was lost: recoverDevice() first');
+    const ownControl = new PausableControl(deviceFault, diagnoseDeviceFault);
     control = ownControl;
     // comlink proxy calls return promises; events are fire-and-forget, but if the page is gone
     // (the call rejects) there is nobody to train for: stop.
@@ -54,25 +70,25 @@ const api: TrainingWorkerApi = {
       emit({ type: 'backend', info: await backend });
       // The page validated the spec already; the worker does not trust its caller either.
       const checked = parseExperimentSpec(spec);
-      const env = browserRunnerEnv(assetBase);
-      if (cached?.model !== checked.model) {
-        cached = null;
-        emit({ type: 'progress', stage: 'model', message: `downloading ${checked.model}`, fraction: 0 });
-        const checkpoint = await loadBaseCheckpoint(env.modelSource(checked.model), (p) =>
-          emit({
-            type: 'progress',
-            stage: 'model',
-            message: `downloading ${p.file}`,
-            fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null,
-          }),
-        );
-        cached = { model: checked.model, checkpoint };
-      }
+      const env = browserRunnerEnv(assetBase, hubEndpoint);
+      const checkpoint = await models.checkpoint(checked.model, (p) =>
+        emit({
+          type: 'progress',
+          stage: 'model',
+          message: `${p.fromCache ? 'reading' : 'downloading'} ${p.file}`,
+          fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null,
+        }),
+      );
       const promptMaps: NonNullable<RunOutcome['promptMaps']> = [];
       const nolaAdapters: NonNullable<RunOutcome['nolaAdapters']> = [];
       const predictions: NonNullable<RunOutcome['predictions']> = [];
+      const adapters: NonNullable<RunOutcome['adapters']> = [];
       const summaries = await runExperiment(checked, env, emit, ownControl, {
-        preloaded: cached.checkpoint,
+        preloaded: checkpoint,
+        ...(options.initialAdapters ? { initialAdapters: options.initialAdapters } : {}),
+        ...(options.resume ? { resume: options.resume } : {}),
+        // Task streams have no checkpoints (the runner never calls this for them).
+        onCheckpoint: (snapshot) => emit({ type: 'checkpoint', snapshot }),
         // Deep prompt and APT runs: where each token draws from the prompts (APT's Fig. 3). A view
         // only: if it fails, the run's results still stand.
         afterTraining: async (runs, data, base) => {
@@ -104,10 +120,26 @@ const api: TrainingWorkerApi = {
               console.warn('NOLA adapter encoding failed:', error);
             }
           }
+          // Every run's adapter files, as `train --save-adapter` writes them, for "Download adapter".
+          // Full fine-tuning is left out: its file would be a copy of the whole model, not an adapter.
+          for (const run of runs.filter((r) => r.methodName !== 'full')) {
+            try {
+              const event = { type: 'adapter' as const, runId: run.runId, files: await runAdapterFiles(run, data, checked.model) };
+              adapters.push(event);
+              emit(event);
+            } catch (error) {
+              console.warn('adapter files failed:', error);
+            }
+          }
         },
       });
-      return { summaries, error: null, promptMaps, nolaAdapters, predictions, continualEnds };
+      return { summaries, error: null, promptMaps, nolaAdapters, predictions, adapters, continualEnds };
     } catch (error) {
+      if (error instanceof TrainingFault) {
+        const fault = { type: 'fault' as const, kind: error.kind, runId: error.runId, step: error.step, message: error.message, checkpointStep: error.checkpointStep };
+        emit(fault);
+        return { summaries: [], error: null, fault };
+      }
       emit({ type: 'error', message: messageOf(error) });
       return { summaries: [], error: messageOf(error) };
     } finally {
@@ -115,6 +147,16 @@ const api: TrainingWorkerApi = {
       // The callback is a comlink proxy holding a MessagePort; one is made per run.
       (onEvent as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
     }
+  },
+
+  loadModel(model, onProgress) {
+    return models.load(model, (p) => void onProgress(p)).finally(() => releaseProxy(onProgress));
+  },
+  loadModelFiles(name, files, onProgress) {
+    return models.loadFiles(name, files, (p) => void onProgress(p)).finally(() => releaseProxy(onProgress));
+  },
+  cancelModelLoad() {
+    models.cancel();
   },
 
   pause() {
@@ -125,6 +167,14 @@ const api: TrainingWorkerApi = {
   },
   stop() {
     control?.stop();
+  },
+  async recoverDevice() {
+    if (control) throw new Error('a run is in progress');
+    backend = recreateWebgpuBackend(WASM_BINARY_URLS);
+    return backend;
+  },
+  simulateDeviceLoss() {
+    return destroyDevice();
   },
 };
 

@@ -4,6 +4,8 @@ import type { MethodName, TrainableCount } from '../methods/types';
 import type { PromptAttentionMap } from '../methods/prompt-attention-map';
 import type { Prediction } from './prediction-events';
 import type { ContinualEvent } from '../continual/events';
+import type { TrainingSnapshot } from './checkpoint-state';
+import type { FaultKind } from './faults';
 
 /** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
 export type RunEvent =
@@ -25,9 +27,18 @@ export type RunEvent =
   | { type: 'prompt-map'; runId: string; method: MethodName; tokens: string[]; map: PromptAttentionMap }
   /** After training, for NOLA runs: the trained coefficients as the `nola.adapter` option text (a link can carry it). */
   | { type: 'nola-adapter'; runId: string; text: string; bytes: number }
+  /** After training (app runs that are not task streams): the run's adapter files, as `train --save-adapter` writes them. */
+  | { type: 'adapter'; runId: string; files: { config: string; weights: Uint8Array } }
   /** After training, for image and text-to-text tasks: predictions on the first validation examples. */
   | { type: 'predictions'; runId: string; predictions: Prediction[] }
   | ContinualEvent
+  /** Training state known good after `snapshot.step` steps (app runs; see CheckpointKeeper): what a resume continues from. */
+  | { type: 'checkpoint'; snapshot: TrainingSnapshot }
+  /**
+   * The run stopped stepping on a NaN/Inf loss, an out-of-memory error or a lost GPU device; the
+   * page offers to resume from `checkpointStep` (null: no checkpoint yet, start again).
+   */
+  | { type: 'fault'; kind: FaultKind; runId: string | null; step: number; message: string; checkpointStep: number | null }
   | { type: 'error'; message: string };
 
 export interface RunSummary {

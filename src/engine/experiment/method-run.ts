@@ -4,13 +4,21 @@ import type { BackboneModel } from '../models/model';
 import { methodByName } from '../methods/registry';
 import { methodStoredBytes, type AttachedMethod, type TaskShape, type TrainableCount } from '../methods/types';
 import { createTaskHead, type TaskHead } from '../train/task-head';
-import { Trainer, type EvalMetrics, type StepMetrics } from '../train/trainer';
+import { Trainer, type EvalMetrics, type StepMetrics, type TrainerState } from '../train/trainer';
 import type { Rng } from '../data/rng';
 import type { Batch } from '../data/types';
 import type { ExperimentSpec, MethodSpec } from './spec';
 import type { BaseCheckpoint } from './base-model';
 import type { RunSummary } from './events';
 import type { MethodName } from '../methods/types';
+
+/** One run's part of a training checkpoint. */
+export interface MethodRunState {
+  runId: string;
+  method: MethodName;
+  wallMs: number;
+  trainer: TrainerState;
+}
 
 /** One method being trained: its own model copy, attached method, task head and trainer. */
 export class MethodRun {
@@ -130,6 +138,20 @@ export class MethodRun {
       stepExtraBytes: this.stepExtraBytes,
       wallMs: this.wallMs,
     };
+  }
+
+  /** This run's share of a checkpoint: the trainer's state and the time spent so far. */
+  async exportState(): Promise<MethodRunState> {
+    return { runId: this.runId, method: this.methodName, wallMs: this.wallMs, trainer: await this.trainer.exportState() };
+  }
+
+  restoreState(state: MethodRunState): void {
+    const owner = `run ${this.runId}`;
+    if (state.runId !== this.runId || state.method !== this.methodName) {
+      throw new Error(`${owner}: the checkpoint holds run ${state.runId} (${state.method}) in its place`);
+    }
+    this.trainer.restoreState(state.trainer, owner);
+    this.wallMs = state.wallMs;
   }
 
   dispose(): void {

@@ -8,6 +8,10 @@ import { prepareTaskData, type TaskData } from './task-data';
 import { sequenceFitProblems } from './fit';
 import { taskById } from '../data/tasks';
 import { runContinual } from '../continual/run-continual';
+import { CheckpointKeeper, checkSnapshotFits, DEFAULT_CHECKPOINT_CADENCE, restoreSnapshot, type CheckpointCadence, type TrainingSnapshot } from './checkpoint-state';
+import { classifyFault, faultMessage, TrainingFault } from './faults';
+import { applyAdapterTensors } from '../methods/adapter-files';
+import type { HostTensor } from '../io/safetensors';
 
 /** What the runner needs from its host (page, worker or Node). */
 export interface RunnerEnv {
@@ -22,6 +26,15 @@ export interface RunControl {
   stopped(): boolean;
   /** Resolves when not paused. */
   waitWhilePaused(): Promise<void>;
+  /** Whether a pause is requested (the runner checkpoints before it waits). */
+  pauseRequested?(): boolean;
+  /** A fault noticed outside the steps (the GPU device was lost): the runner stops stepping at once. */
+  externalFault?(): TrainingFault | null;
+  /**
+   * Asked when a step throws an error that is not a recognised fault: whether the host sees a
+   * fault behind it (a destroyed device fails the pending read before its `lost` promise settles).
+   */
+  diagnose?(error: unknown): Promise<TrainingFault | null>;
 }
 
 const NO_CONTROL: RunControl = { stopped: () => false, waitWhilePaused: async () => {} };
@@ -31,6 +44,39 @@ export interface RunnerExtras {
   preloaded?: BaseCheckpoint;
   /** Called with the trained runs before they are disposed (e.g. to save adapters). */
   afterTraining?: (runs: MethodRun[], taskData: TaskData, base: BaseCheckpoint) => Promise<void>;
+  /**
+   * Per method index: trained adapter tensors (as parseAdapterFiles returns them) loaded into that
+   * run right after it is built, before the untrained evaluation: 0 steps evaluate an imported
+   * adapter, more continue training from it. Checked whole before anything is assigned.
+   */
+  initialAdapters?: ReadonlyArray<Map<string, HostTensor> | null>;
+  /**
+   * Continue from a checkpoint of this same experiment (side-by-side runs only): its state is
+   * restored, each batch stream skips the batches already trained on, training goes on at
+   * `resume.step + 1`. Validated against the spec; a mismatch throws naming the run and tensor.
+   */
+  resume?: TrainingSnapshot;
+  /** Receives checkpoints known to be good (see CheckpointKeeper), at `checkpointCadence`. */
+  onCheckpoint?: (snapshot: TrainingSnapshot) => void;
+  checkpointCadence?: Partial<CheckpointCadence>;
+}
+
+/**
+ * Errors during training that are faults (out of memory, a lost device) become a TrainingFault
+ * carrying the last good checkpoint's step; others pass through unchanged.
+ */
+function asTrainingFault(error: unknown, step: number, runId: string | null, checkpointStep: number | null): unknown {
+  if (error instanceof TrainingFault) {
+    // Faults noticed outside the steps (the device watch) do not know the step or run.
+    const fault = new TrainingFault(error.kind, error.message, error.step || step, error.runId ?? runId);
+    fault.checkpointStep = checkpointStep;
+    return fault;
+  }
+  const kind = classifyFault(error);
+  if (kind === null) return error;
+  const fault = new TrainingFault(kind, faultMessage(kind, error instanceof Error ? error.message : String(error)), step, runId);
+  fault.checkpointStep = checkpointStep;
+  return fault;
 }
 
 /**
@@ -54,6 +100,7 @@ export async function runExperiment(
     ));
   // A task stream runs continual strategies instead of side-by-side methods (its own events).
   if (taskById(spec.task).stream) {
+    if (extras.resume) throw new Error('task streams cannot be resumed from a checkpoint (only side-by-side runs)');
     await runContinual(spec, env, base, emit, control);
     return [];
   }
@@ -71,31 +118,68 @@ export async function runExperiment(
       const runId = `${i}:${m.name}`;
       const run = new MethodRun(runId, m, base, data.shape, spec, rng);
       runs.push(run);
+      const adapter = extras.initialAdapters?.[i];
+      if (adapter) {
+        try {
+          applyAdapterTensors(run.method, run.head, adapter);
+        } catch (error) {
+          throw new Error(`the adapter for ${m.name} does not fit this model and task: ${(error as Error).message}`);
+        }
+      }
       emit({ type: 'run-start', runId, method: m.name, options: m.options, trainable: run.trainable, totalParams: base.shape.totalParams, seqLen: data.shape.seqLen + run.prefixLength });
     });
     // Same seed for every run's batch stream: the methods are compared on identical data.
     const batchers = runs.map(() => data.trainBatches(rng.fork('batches')));
     const validation = data.validationBatches(spec.eval.maxBatches);
+    const startStep = extras.resume?.step ?? 0;
+    if (extras.resume) {
+      checkSnapshotFits(extras.resume, spec);
+      restoreSnapshot(runs, extras.resume);
+      // The streams are seeded: replaying the batches already trained on (host-side) puts each at step k+1.
+      for (const batcher of batchers) for (let k = 0; k < startStep; k++) batcher.next();
+    }
+    const keeper = new CheckpointKeeper(runs, extras.onCheckpoint, { ...DEFAULT_CHECKPOINT_CADENCE, ...extras.checkpointCadence }, startStep);
 
     // The untrained starting point, so validation curves begin where training begins; with no
     // steps to train (a link carrying a trained adapter), this evaluation is the whole run.
-    if (spec.eval.every > 0 || spec.steps === 0) {
+    if (!extras.resume && (spec.eval.every > 0 || spec.steps === 0)) {
       for (const run of runs) emit({ type: 'eval', runId: run.runId, ...(await run.evaluate(validation)) });
     }
-    for (let step = 0; step < spec.steps; step++) {
+    await keeper.takeInitial();
+    let trained = startStep;
+    for (let step = startStep; step < spec.steps; step++) {
+      if (control.pauseRequested?.()) await keeper.takeNow(step);
       await control.waitWhilePaused();
       if (control.stopped()) break;
-      if (step === 0) emit({ type: 'progress', stage: 'warmup', message: 'first step (compiling kernels)', fraction: null });
-      const logged = (step + 1) % spec.logEvery === 0 || step === 0 || step === spec.steps - 1;
-      for (let r = 0; r < runs.length; r++) {
-        const metrics = await runs[r].step(batchers[r].next(), logged, step === spec.steps - 1);
-        if (metrics) emit({ type: 'step', runId: runs[r].runId, ...metrics });
-      }
-      const isLast = step === spec.steps - 1;
-      if ((spec.eval.every > 0 && (step + 1) % spec.eval.every === 0) || isLast) {
-        for (const run of runs) emit({ type: 'eval', runId: run.runId, ...(await run.evaluate(validation)) });
+      if (step === startStep) emit({ type: 'progress', stage: 'warmup', message: 'first step (compiling kernels)', fraction: null });
+      const logged = (step + 1) % spec.logEvery === 0 || step === startStep || step === spec.steps - 1 || keeper.wantsSync;
+      let activeRun: string | null = null;
+      try {
+        for (let r = 0; r < runs.length; r++) {
+          activeRun = runs[r].runId;
+          const metrics = await runs[r].step(batchers[r].next(), logged, step === spec.steps - 1);
+          const lost = control.externalFault?.();
+          if (lost) throw lost;
+          if (metrics && !Number.isFinite(metrics.loss)) {
+            throw new TrainingFault('nan', faultMessage('nan', String(metrics.loss)), step + 1, runs[r].runId);
+          }
+          if (metrics) emit({ type: 'step', runId: runs[r].runId, ...metrics });
+        }
+        activeRun = null;
+        trained = step + 1;
+        if (logged) keeper.confirm(trained);
+        const isLast = step === spec.steps - 1;
+        if ((spec.eval.every > 0 && (step + 1) % spec.eval.every === 0) || isLast) {
+          for (const run of runs) emit({ type: 'eval', runId: run.runId, ...(await run.evaluate(validation)) });
+        }
+        if (!isLast) await keeper.maybeTake(trained);
+      } catch (error) {
+        const seen = control.externalFault?.() ?? (error instanceof TrainingFault || classifyFault(error) ? null : await control.diagnose?.(error));
+        throw asTrainingFault(seen ?? error, step + 1, activeRun, keeper.confirmedStep);
       }
     }
+    // The state the run ends (or is stopped) in: what a resume or an adapter export starts from.
+    await keeper.takeNow(trained);
     const summaries = runs.map((run) => run.summary(base.shape.totalParams));
     for (const summary of summaries) emit({ type: 'run-end', runId: summary.runId, summary });
     if (extras.afterTraining) await extras.afterTraining(runs, data, base);

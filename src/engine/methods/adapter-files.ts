@@ -38,6 +38,29 @@ export interface AdapterDescription {
   baseModel: string;
 }
 
+/**
+ * Methods PEFT counts as prompt learning (its PromptTuningConfig; DePT's PromptTuningLoRAConfig;
+ * our deep prompts and APT, nearest to its prefix tuning). PEFT wraps the transformers model
+ * itself for them, not a tuner around it, so a trained head is saved as `base_model.score.weight`
+ * rather than LoRA's `base_model.model.score.weight` (peft/utils/save_and_load.py,
+ * get_peft_model_state_dict: "base_model." if prompt learning else "base_model.model.").
+ */
+const PROMPT_LEARNING_METHODS: ReadonlySet<MethodName> = new Set(['prompt', 'dept', 'deep-prompt', 'apt']);
+const TUNER_PREFIX = 'base_model.model.';
+const PROMPT_LEARNING_PREFIX = 'base_model.';
+
+/** A head tensor's name in the file: the task head's own names are the tuner (LoRA) ones. */
+function headNameInFile(method: MethodName, name: string): string {
+  return PROMPT_LEARNING_METHODS.has(method) && name.startsWith(TUNER_PREFIX) ? PROMPT_LEARNING_PREFIX + name.slice(TUNER_PREFIX.length) : name;
+}
+
+/** The inverse of headNameInFile for every tensor of a file (method tensors have no "base_model." prefix there). */
+function headNameFromFile(method: MethodName, name: string): string {
+  return PROMPT_LEARNING_METHODS.has(method) && name.startsWith(PROMPT_LEARNING_PREFIX) && !name.startsWith(TUNER_PREFIX)
+    ? TUNER_PREFIX + name.slice(PROMPT_LEARNING_PREFIX.length)
+    : name;
+}
+
 export async function adapterToFiles(
   method: AttachedMethod,
   head: TaskHead,
@@ -45,7 +68,12 @@ export async function adapterToFiles(
 ): Promise<{ config: string; weights: Uint8Array }> {
   const saved = await method.saveAdapter();
   const headTensors = await head.save();
-  const tensors = [...saved.tensors, ...headTensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data }));
+  const tensors = [...saved.tensors, ...[...headTensors].map(([name, t]) => [headNameInFile(description.method, name), t] as const)].map(([name, t]) => ({
+    name,
+    dtype: 'F32' as const,
+    shape: t.shape,
+    data: t.data,
+  }));
   const config = {
     ...saved.config,
     base_model_name_or_path: description.baseModel,
@@ -54,7 +82,7 @@ export async function adapterToFiles(
   return { config: JSON.stringify(config, null, 2) + '\n', weights: writeSafetensors(tensors, { format: 'pt' }) };
 }
 
-/** Parses and validates both files; nothing is applied yet. */
+/** Parses and validates both files; nothing is applied yet. Head tensors come back under the task head's own names. */
 export function parseAdapterFiles(configText: string, weights: Uint8Array): { description: AdapterDescription; tensors: Map<string, HostTensor> } {
   let json: unknown;
   try {
@@ -68,7 +96,18 @@ export function parseAdapterFiles(configText: string, weights: Uint8Array): { de
     throw new AdapterError(`${ADAPTER_CONFIG_FILE}: field "peft_playground.${issue.path.join('.')}" ${issue.message} (adapters made elsewhere are not supported yet)`);
   }
   const options = resolveMethodConfig(block.data.method, block.data.options) as Record<string, unknown>;
-  const { tensors } = readSafetensors(weights);
+  let inFile: Map<string, HostTensor>;
+  try {
+    inFile = readSafetensors(weights).tensors;
+  } catch (error) {
+    throw new AdapterError(`${ADAPTER_WEIGHTS_FILE}: ${(error as Error).message}`);
+  }
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, t] of inFile) {
+    const own = headNameFromFile(block.data.method, name);
+    if (tensors.has(own) || (own !== name && inFile.has(own))) throw new AdapterError(`${ADAPTER_WEIGHTS_FILE}: tensor "${name}" is there twice (also as "${own}")`);
+    tensors.set(own, t);
+  }
   return {
     description: { method: block.data.method, options, task: block.data.task, baseModel: String((json as Record<string, unknown>).base_model_name_or_path ?? '') },
     tensors,

@@ -26,6 +26,8 @@ export interface OptimizerGroup {
 
 interface Slot {
   variable: tf.Variable;
+  /** The variable's name without tfjs's per-process serial ("lora/q/A#12" → "lora/q/A"): stable across runs. */
+  stableName: string;
   m: tf.Variable;
   v: tf.Variable;
   lr: number;
@@ -43,6 +45,7 @@ export class GroupedAdam {
         seen.add(variable.name);
         this.slots.push({
           variable,
+          stableName: stableVariableName(variable.name),
           m: ownedVariable(tf.zerosLike(variable), false, `adam/m/${variable.name}`),
           v: ownedVariable(tf.zerosLike(variable), false, `adam/v/${variable.name}`),
           lr: group.lr,
@@ -92,6 +95,53 @@ export class GroupedAdam {
     });
   }
 
+  /**
+   * Host copies of every trainable tensor and its m and v, in the optimizer's variable order,
+   * plus the step count: with these the next `apply` continues exactly where this one stopped.
+   * Reads GPU memory (three downloads per variable), so callers keep it off the per-step path.
+   */
+  async exportState(): Promise<AdamState> {
+    const slots: AdamSlotState[] = [];
+    for (const slot of this.slots) {
+      const [value, m, v] = await Promise.all([slot.variable.data(), slot.m.data(), slot.v.data()]);
+      // Copies: some backends hand out their own storage, which the next assign may reuse.
+      slots.push({ name: slot.stableName, shape: [...slot.variable.shape], value: new Float32Array(value as Float32Array), m: new Float32Array(m as Float32Array), v: new Float32Array(v as Float32Array) });
+    }
+    return { stepCount: this.stepCount, slots };
+  }
+
+  /**
+   * Puts an exported state back. Every slot is checked (count, name, shape, lengths) before
+   * anything is assigned, so a mismatch leaves the optimizer as it was; `owner` names the run
+   * in the error.
+   */
+  restoreState(state: AdamState, owner: string): void {
+    if (state.slots.length !== this.slots.length) {
+      throw new Error(`${owner}: the checkpoint has ${state.slots.length} trainable tensors, this run has ${this.slots.length}`);
+    }
+    this.slots.forEach((slot, i) => {
+      const saved = state.slots[i];
+      if (saved.name !== slot.stableName) throw new Error(`${owner}: trainable tensor ${i} is "${saved.name}" in the checkpoint but "${slot.stableName}" here`);
+      const shape = slot.variable.shape;
+      if (saved.shape.length !== shape.length || saved.shape.some((d, k) => d !== shape[k])) {
+        throw new Error(`${owner}: tensor "${saved.name}" has shape [${saved.shape.join(', ')}] in the checkpoint but [${shape.join(', ')}] here`);
+      }
+      for (const part of ['value', 'm', 'v'] as const) {
+        if (saved[part].length !== slot.variable.size) throw new Error(`${owner}: tensor "${saved.name}" ${part} has ${saved[part].length} values, expected ${slot.variable.size}`);
+      }
+    });
+    if (!Number.isInteger(state.stepCount) || state.stepCount < 0) throw new Error(`${owner}: optimizer step count ${state.stepCount} is not a count`);
+    this.slots.forEach((slot, i) => {
+      const saved = state.slots[i];
+      tf.tidy(() => {
+        slot.variable.assign(tf.tensor(saved.value, saved.shape, 'float32'));
+        slot.m.assign(tf.tensor(saved.m, saved.shape, 'float32'));
+        slot.v.assign(tf.tensor(saved.v, saved.shape, 'float32'));
+      });
+    });
+    this.stepCount = state.stepCount;
+  }
+
   dispose(): void {
     for (const slot of this.slots) {
       slot.m.dispose();
@@ -99,6 +149,25 @@ export class GroupedAdam {
     }
     this.slots.length = 0;
   }
+}
+
+/** One trainable tensor in a checkpoint: its values and Adam's moments, all float32. */
+export interface AdamSlotState {
+  name: string;
+  shape: number[];
+  value: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export interface AdamState {
+  stepCount: number;
+  slots: AdamSlotState[];
+}
+
+/** tfjs variable names must be unique per process, so ours carry a serial ("#12"); it is not part of the identity. */
+export function stableVariableName(name: string): string {
+  return name.replace(/#\d+$/, '');
 }
 
 export interface ScheduleSettings {

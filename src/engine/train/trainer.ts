@@ -4,7 +4,7 @@ import type { AttachedMethod, TrainableCount } from '../methods/types';
 import type { Batch } from '../data/types';
 import type { TaskHead } from './task-head';
 import { batchToTensors, disposeBatch, type AnyBatchTensors } from './batch-tensors';
-import { GroupedAdam, lrFactorAt, type OptimizerSettings, type ScheduleSettings } from './optimizer';
+import { GroupedAdam, lrFactorAt, type AdamState, type OptimizerSettings, type ScheduleSettings } from './optimizer';
 import { backendBytes } from '../backend';
 
 /** float32 bytes of the distinct variables of model, method and head, plus Adam's m and v. */
@@ -46,6 +46,13 @@ export interface EvalMetrics {
   accuracy: number | null;
   /** Loss terms (tokens or examples) the numbers are over. */
   count: number;
+}
+
+/** What a trainer needs to continue exactly: the optimizer's state and the step index (LR schedule, dropout seed). */
+export interface TrainerState {
+  stepIndex: number;
+  peakBytes: number;
+  optimizer: AdamState;
 }
 
 export interface TrainerOptions {
@@ -166,6 +173,23 @@ export class Trainer {
     this.pendingTokens = 0;
     this.pendingSteps = 0;
     return metrics;
+  }
+
+  async exportState(): Promise<TrainerState> {
+    return { stepIndex: this.stepIndex, peakBytes: this.peakBytes, optimizer: await this.optimizer.exportState() };
+  }
+
+  /** Restores a state from `exportState` (validated by the optimizer first); `owner` names the run in errors. */
+  restoreState(state: TrainerState, owner: string): void {
+    if (!Number.isInteger(state.stepIndex) || state.stepIndex < 0 || state.stepIndex > this.options.totalSteps) {
+      throw new Error(`${owner}: checkpoint step ${state.stepIndex} is outside 0…${this.options.totalSteps}`);
+    }
+    this.optimizer.restoreState(state.optimizer, owner);
+    this.stepIndex = state.stepIndex;
+    this.peakBytes = state.peakBytes;
+    this.pendingMs = 0;
+    this.pendingTokens = 0;
+    this.pendingSteps = 0;
   }
 
   /** Loss (and accuracy or perplexity) over the given batches, no dropout, no gradients. */

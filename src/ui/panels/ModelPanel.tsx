@@ -5,20 +5,33 @@ import { useModelShape } from '../model-info';
 import { builtInLabel, describeModel } from '../model-summary';
 import { switchModel } from '../model-switch';
 import { useAppStore } from '../store';
+import { CachedModels } from '../model-loading/CachedModels';
+import { CheckpointLoader } from '../model-loading/CheckpointLoader';
+import { LoadProgress } from '../model-loading/LoadProgress';
+import { ModelPreviewCard } from '../model-loading/ModelPreviewCard';
+import { isExternalModel } from '../model-loading/model-load-client';
+import { useModelLoadStore } from '../model-loading/model-load-store';
 
 export function ModelPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const setSpec = useAppStore((s) => s.setSpec);
   const model = useModelShape(spec.model);
+  const ready = useModelLoadStore((s) => s.ready);
+  const cached = useModelLoadStore((s) => s.cached);
   // What the last model switch changed besides the model (task, prompt initialisation).
   const [changes, setChanges] = useState<string[]>([]);
   const choices = BUILT_IN_MODELS.map((m) => ({ value: m.id, label: builtInLabel(m.id, m.family) }));
-  if (!BUILT_IN_MODELS.some((m) => m.id === spec.model)) choices.push({ value: spec.model, label: spec.model });
+  for (const other of [ready, ...(cached ?? []).map((c) => c.model), spec.model]) {
+    if (other && !choices.some((c) => c.value === other)) choices.push({ value: other, label: other });
+  }
   const choose = (id: string) => {
-    const switched = switchModel(spec, id);
+    const family = model.state === 'ready' && id === spec.model ? model.value.model.family : undefined;
+    const switched = switchModel(spec, id, family);
     setChanges(switched.changes);
     setSpec(switched.spec);
   };
+  // A checkpoint from elsewhere that the worker does not hold yet: shown, downloaded on a click.
+  const needsLoad = isExternalModel(spec.model) && !spec.model.startsWith('local:') && ready !== spec.model;
   return (
     <section className="panel" aria-labelledby="model-heading">
       <h2 id="model-heading">Model</h2>
@@ -28,6 +41,8 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
         {model.state === 'error' && <span className="field-error">Could not read the model: {model.error}</span>}
         {model.state === 'ready' && describeModel(model.value.model, model.value.shape)}
       </p>
+      {needsLoad && <ModelPreviewCard model={spec.model} disabled={disabled} />}
+      <LoadProgress />
       {changes.length > 0 && (
         <div className="callout model-switch" role="status" data-testid="model-switch-notice">
           <ul>
@@ -40,6 +55,11 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
           </button>
         </div>
       )}
+      <details className="other-checkpoints">
+        <summary>Other checkpoints: the Hugging Face hub, a URL, your files</summary>
+        <CheckpointLoader disabled={disabled} onChoose={choose} />
+        <CachedModels disabled={disabled} onUse={choose} />
+      </details>
     </section>
   );
 }

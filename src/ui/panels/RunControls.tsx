@@ -1,9 +1,12 @@
 import { useModelShape, useTaskShape } from '../model-info';
 import { runBlockers } from '../run-blockers';
+import { modelRunBlocker } from '../model-loading/model-load-client';
+import { useModelLoadStore } from '../model-loading/model-load-store';
 import { isActive } from '../run-state';
 import { useAppStore } from '../store';
 import { pauseRun, resetRun, resumeRun, startRun, stopRun } from '../training-client';
 import { CopyLinkButton } from './CopyLinkButton';
+import { usePersistenceStore } from '../persistence/persistence-store';
 
 export function RunControls() {
   const spec = useAppStore((s) => s.spec);
@@ -13,8 +16,10 @@ export function RunControls() {
   const hasResults = useAppStore((s) => s.runs.length > 0 || s.continual.runs.length > 0 || s.status === 'error');
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
-  const blockers = runBlockers(spec, model.state === 'ready' ? model.value.shape : null, task.state === 'ready' ? task.value : null);
+  const modelBlocker = useModelLoadStore((s) => modelRunBlocker(spec.model, s.ready, (s.cached ?? []).map((c) => c.model)));
+  const blockers = [...(modelBlocker ? [modelBlocker] : []), ...runBlockers(spec, model.state === 'ready' ? model.value.shape : null, task.state === 'ready' ? task.value : null)];
   const active = isActive(status);
+  const savedStep = usePersistenceStore((s) => s.savedStep);
   const canRun = !active && backend !== null && blockers.length === 0;
   return (
     <section className="panel run-controls" aria-labelledby="run-heading">
@@ -41,6 +46,11 @@ export function RunControls() {
         </button>
       </div>
       {backend === null && <p className="hint">Waiting for the training backend to start…</p>}
+      {savedStep !== null && (
+        <p className="hint" data-testid="checkpoint-status" data-step={savedStep}>
+          Checkpoint saved in this browser at step {savedStep}: a reload or a GPU fault resumes from there.
+        </p>
+      )}
       {blockers.length > 0 && (
         <ul className="field-error" aria-label="Why Run is unavailable">
           {blockers.map((b) => (
