@@ -163,16 +163,26 @@ test('each failure a user meets says what is wrong, and keeps nothing', async ({
   await expect(page.getByRole('alert').filter({ hasText: 'valid Hugging Face repo id' })).toBeVisible();
 });
 
-test('a local folder in the Hugging Face layout loads from the file picker', async ({ page }) => {
+test('a checkpoint from this computer: chosen files load, and so do files dropped on the Model panel', async ({ page }) => {
   await openApp(page);
   const dir = mkdtempSync(join(tmpdir(), 'peft-local-model-'));
   try {
     for (const [name, bytes] of Object.entries(TINY)) writeFileSync(join(dir, name), bytes as Uint8Array);
-    await page.getByText('Other checkpoints: the Hugging Face hub, a URL, your files').click();
+    await page.locator('details.other-checkpoints').evaluate((details) => ((details as HTMLDetailsElement).open = true));
     await page.getByTestId('model-files-input').setInputFiles(Object.keys(TINY).map((name) => join(dir, name)));
-    await expect(page.getByTestId('model-shape')).toContainText('GPT-2', { timeout: 60_000 });
-    await expect(page.getByLabel('Checkpoint', { exact: true })).toHaveValue('local:files');
+    await expect(page.getByLabel('Checkpoint', { exact: true })).toHaveValue('local:files', { timeout: 60_000 });
+    await expect(page.getByTestId('model-shape')).toContainText('GPT-2 · 2 layers');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  // Dropped files without a tokenizer: a text model refuses them, naming the missing file.
+  await page.getByLabel('Checkpoint', { exact: true }).selectOption('tiny-gpt2');
+  const files = Object.fromEntries(Object.entries(TINY).filter(([name]) => name !== 'tokenizer.json').map(([name, bytes]) => [name, Buffer.from(bytes as Uint8Array).toString('base64')]));
+  const transfer = await page.evaluateHandle((encoded) => {
+    const dt = new DataTransfer();
+    for (const [name, b64] of Object.entries(encoded)) dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name));
+    return dt;
+  }, files);
+  await page.getByTestId('model-panel').dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(page.getByTestId('model-panel').getByRole('alert').filter({ hasText: 'tokenizer.json' })).toBeVisible({ timeout: 60_000 });
 });

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { modelRefText, parseModelRef } from '../../engine/io/model-ref';
 import { loadLocalFiles } from './model-load-client';
+import { filesFromPicker } from './dropped-files';
 import { isLoading, useModelLoadStore } from './model-load-store';
 
 /**
@@ -23,12 +24,12 @@ export function CheckpointLoader({ onChoose, disabled }: { onChoose: (model: str
     }
   };
   const pickFiles = (list: FileList | null) => {
-    if (list && list.length > 0) void loadLocalFiles([...list]);
+    if (list && list.length > 0) void loadLocalFiles(filesFromPicker(list));
   };
   return (
     <div className="checkpoint-loader">
       <div className="field">
-        <label htmlFor={id}>Hugging Face repo id or checkpoint URL</label>
+        <label htmlFor={id}>Hugging Face repo id or folder URL</label>
         <div className="inline">
           <input
             id={id}

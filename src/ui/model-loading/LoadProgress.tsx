@@ -2,10 +2,22 @@ import { formatBytes } from '../format';
 import { cancelModelLoad } from './model-load-client';
 import { useModelLoadStore } from './model-load-store';
 
-/** The file arriving, bytes so far of how many, rate and time left; Cancel keeps nothing. */
+/**
+ * The file arriving, bytes so far of how many, rate and time left; Cancel keeps nothing. Also
+ * why chosen or dropped files did not load.
+ */
 export function LoadProgress() {
   const load = useModelLoadStore((s) => s.load);
-  if (!load || load.outcome !== null) return null;
+  if (!load) return null;
+  // Hub and URL failures show on the model's preview card (with Retry); files have no card.
+  if (load.outcome !== null) {
+    if (load.outcome.ok || !load.model.startsWith('local:')) return null;
+    return (
+      <p className="field-error" role="alert" data-testid="model-load-error">
+        Could not load the files: {load.outcome.error}. Nothing was kept.
+      </p>
+    );
+  }
   const p = load.progress;
   const fraction = p?.totalBytes ? p.loadedBytes / p.totalBytes : null;
   return (

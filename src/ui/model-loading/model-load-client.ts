@@ -1,6 +1,5 @@
 import * as Comlink from 'comlink';
 import { deleteCachedModel as deleteFromCache, listCachedModels } from '../../engine/io/model-cache';
-import { parseModelRef } from '../../engine/io/model-ref';
 import type { ModelFamily } from '../../engine/models/hooks';
 import { browserModelCache } from '../../worker/browser-env';
 import type { ModelLoadOutcome, ModelLoadProgress } from '../../worker/protocol';
@@ -9,6 +8,7 @@ import { switchModel } from '../model-switch';
 import { useAppStore } from '../store';
 import { trainingWorker } from '../training-client';
 import { useModelLoadStore } from './model-load-store';
+import type { GivenFile } from './dropped-files';
 
 /**
  * The page's side of loading checkpoints: asks the worker (which downloads, caches and keeps the
@@ -53,16 +53,12 @@ export function cancelModelLoad(): void {
  * Files the user chose or dropped: a folder (paths like "gpt2/config.json") or loose files.
  * Paths are taken relative to the folder; the worker validates everything.
  */
-export async function loadLocalFiles(files: readonly File[]): Promise<ModelLoadOutcome> {
-  const paths = files.map((f) => f.webkitRelativePath || f.name);
-  const first = paths[0]?.split('/')[0] ?? 'files';
-  const inFolder = paths.length > 0 && paths.every((p) => p.includes('/') && p.split('/')[0] === first);
+export async function loadLocalFiles(files: readonly GivenFile[]): Promise<ModelLoadOutcome> {
+  const first = files[0]?.path.split('/')[0] ?? 'files';
+  const inFolder = files.length > 0 && files.every((f) => f.path.includes('/') && f.path.split('/')[0] === first);
   const name = inFolder ? first : 'files';
   const contents: Record<string, Uint8Array> = {};
-  for (const [i, file] of files.entries()) {
-    const path = inFolder ? paths[i].slice(first.length + 1) : paths[i];
-    contents[path] = new Uint8Array(await file.arrayBuffer());
-  }
+  for (const { path, file } of files) contents[inFolder ? path.slice(first.length + 1) : path] = new Uint8Array(await file.arrayBuffer());
   const model = `local:${name}`;
   if (contents['config.json']) registerLocalModelConfig(model, contents['config.json']);
   return runLoad(model, (onProgress) => trainingWorker().loadModelFiles(name, Comlink.transfer(contents, Object.values(contents).map((b) => b.buffer as ArrayBuffer)), onProgress));
@@ -86,25 +82,4 @@ export async function deleteCachedModel(model: string): Promise<void> {
   if (cache) await deleteFromCache(cache, model);
   forgetModelShape(model);
   await refreshCachedModels();
-}
-
-/** Whether a model string names a checkpoint from another host (hub or URL) or a dropped folder. */
-export function isExternalModel(model: string): boolean {
-  if (model.startsWith('local:')) return true;
-  try {
-    return parseModelRef(model).kind !== 'built-in';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Why Run must wait for the model, or null: a hub or URL checkpoint runs once the worker holds
- * it or the browser has it cached (a run never starts a download the user did not click).
- */
-export function modelRunBlocker(model: string, ready: string | null, cachedModels: readonly string[]): string | null {
-  if (!isExternalModel(model) || ready === model) return null;
-  if (model.startsWith('local:')) return `the files of ${model.slice('local:'.length)} are not loaded in this page: choose them again (Model panel)`;
-  if (cachedModels.includes(model)) return null;
-  return `${model} is not downloaded yet: check its host and size in the Model panel, then download it`;
 }

@@ -9,7 +9,9 @@ import { CachedModels } from '../model-loading/CachedModels';
 import { CheckpointLoader } from '../model-loading/CheckpointLoader';
 import { LoadProgress } from '../model-loading/LoadProgress';
 import { ModelPreviewCard } from '../model-loading/ModelPreviewCard';
-import { isExternalModel } from '../model-loading/model-load-client';
+import { loadLocalFiles } from '../model-loading/model-load-client';
+import { isExternalModel } from '../model-loading/model-readiness';
+import { filesFromDrop } from '../model-loading/dropped-files';
 import { useModelLoadStore } from '../model-loading/model-load-store';
 
 export function ModelPanel({ disabled }: { disabled: boolean }) {
@@ -20,6 +22,7 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
   const cached = useModelLoadStore((s) => s.cached);
   // What the last model switch changed besides the model (task, prompt initialisation).
   const [changes, setChanges] = useState<string[]>([]);
+  const [dropping, setDropping] = useState(false);
   const choices = BUILT_IN_MODELS.map((m) => ({ value: m.id, label: builtInLabel(m.id, m.family) }));
   for (const other of [ready, ...(cached ?? []).map((c) => c.model), spec.model]) {
     if (other && !choices.some((c) => c.value === other)) choices.push({ value: other, label: other });
@@ -33,7 +36,26 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
   // A checkpoint from elsewhere that the worker does not hold yet: shown, downloaded on a click.
   const needsLoad = isExternalModel(spec.model) && !spec.model.startsWith('local:') && ready !== spec.model;
   return (
-    <section className="panel" aria-labelledby="model-heading">
+    <section
+      className={`panel${dropping ? ' drop-target' : ''}`}
+      aria-labelledby="model-heading"
+      data-testid="model-panel"
+      // A checkpoint folder (or its files) dropped anywhere on the panel loads like chosen files.
+      onDragOver={(event) => {
+        if (disabled || !event.dataTransfer.types.includes('Files')) return;
+        event.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(event) => {
+        if (disabled) return;
+        event.preventDefault();
+        setDropping(false);
+        void filesFromDrop(event.dataTransfer).then((files) => {
+          if (files.length > 0) void loadLocalFiles(files);
+        });
+      }}
+    >
       <h2 id="model-heading">Model</h2>
       <SelectField label="Checkpoint" value={spec.model} choices={choices} disabled={disabled} onChange={choose} />
       <p className="hint" aria-live="polite" data-testid="model-shape" data-family={model.state === 'ready' ? model.value.model.family : undefined}>
@@ -56,7 +78,7 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
         </div>
       )}
       <details className="other-checkpoints">
-        <summary>Other checkpoints: the Hugging Face hub, a URL, your files</summary>
+        <summary>Other checkpoints: the Hugging Face hub, a URL, your files (or drop a folder here)</summary>
         <CheckpointLoader disabled={disabled} onChoose={choose} />
         <CachedModels disabled={disabled} onUse={choose} />
       </details>

@@ -1,6 +1,6 @@
 import { useModelShape, useTaskShape } from '../model-info';
 import { runBlockers } from '../run-blockers';
-import { modelRunBlocker } from '../model-loading/model-load-client';
+import { modelRunBlocker } from '../model-loading/model-readiness';
 import { useModelLoadStore } from '../model-loading/model-load-store';
 import { isActive } from '../run-state';
 import { useAppStore } from '../store';
