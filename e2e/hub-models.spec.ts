@@ -111,6 +111,7 @@ test('a GPT-2-small-sized checkpoint: shown before download, downloads with prog
     expect(hub.requests.filter((r) => r.path.includes(BIG_REPO))).toEqual([]);
 
     // Delete from the cache: the list empties.
+    await page.locator('details.other-checkpoints').evaluate((details) => ((details as HTMLDetailsElement).open = true));
     await page.getByRole('button', { name: `Delete ${BIG_REPO} from the cache` }).click();
     await expect(page.getByTestId('cached-models')).toHaveCount(0);
   } finally {
@@ -171,7 +172,7 @@ test('a checkpoint from this computer: chosen files load, and so do files droppe
     await page.locator('details.other-checkpoints').evaluate((details) => ((details as HTMLDetailsElement).open = true));
     await page.getByTestId('model-files-input').setInputFiles(Object.keys(TINY).map((name) => join(dir, name)));
     await expect(page.getByLabel('Checkpoint', { exact: true })).toHaveValue('local:files', { timeout: 60_000 });
-    await expect(page.getByTestId('model-shape')).toContainText('GPT-2 · 2 layers');
+    await expect(page.getByTestId('model-shape')).toContainText('GPT-2 · 4 layers · d=128');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

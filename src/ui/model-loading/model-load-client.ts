@@ -60,7 +60,8 @@ export async function loadLocalFiles(files: readonly GivenFile[]): Promise<Model
   const contents: Record<string, Uint8Array> = {};
   for (const { path, file } of files) contents[inFolder ? path.slice(first.length + 1) : path] = new Uint8Array(await file.arrayBuffer());
   const model = `local:${name}`;
-  if (contents['config.json']) registerLocalModelConfig(model, contents['config.json']);
+  // A copy: the originals are transferred to the worker (detached here).
+  if (contents['config.json']) registerLocalModelConfig(model, contents['config.json'].slice());
   return runLoad(model, (onProgress) => trainingWorker().loadModelFiles(name, Comlink.transfer(contents, Object.values(contents).map((b) => b.buffer as ArrayBuffer)), onProgress));
 }
 
