@@ -1,7 +1,8 @@
 import { urlSource, type FileSource } from '../engine/io/file-source';
-import { downloadSource, hubSource, type HttpSourceOptions } from '../engine/io/http-source';
-import { cacheStorageFileCache, cachedModelSource, listCachedModels, type CachedModelSource, type ModelFileCache } from '../engine/io/model-cache';
-import { DEFAULT_HUB_ENDPOINT, modelFolderUrl, parseModelRef } from '../engine/io/model-ref';
+import { downloadSource, hubSource } from '../engine/io/http-source';
+import { cacheStorageFileCache, listCachedModels, type ModelFileCache } from '../engine/io/model-cache';
+import { openModelSource } from '../engine/io/model-source';
+import { DEFAULT_HUB_ENDPOINT, parseModelRef } from '../engine/io/model-ref';
 import type { RunnerEnv } from '../engine/experiment/runner';
 
 const DATA_FILE = /^[\w.-]+\.json$/;
@@ -15,23 +16,6 @@ export function browserModelCache(): ModelFileCache | null {
 }
 
 /**
- * A hub repo or URL checkpoint's files, read through the browser's cache: a cached model loads
- * offline, a missing one downloads (resumable, cancellable) and is cached file by file; the
- * caller commits it once the checkpoint validated, or discards it.
- */
-export function externalModelSource(
-  model: string,
-  hubEndpoint: string,
-  cache: ModelFileCache,
-  options: Pick<HttpSourceOptions, 'signal' | 'onDownloadProgress'> = {},
-): CachedModelSource {
-  const ref = parseModelRef(model);
-  if (ref.kind === 'built-in') throw new Error(`${model} is a built-in model, served by the app`);
-  const base = ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { ...options, endpoint: hubEndpoint }) : downloadSource(ref.url, options);
-  return cachedModelSource({ model, base, location: modelFolderUrl(ref, hubEndpoint)!, cache });
-}
-
-/**
  * Where the page reads a checkpoint's config.json and file sizes before any download: from the
  * cache when the model is cached (offline), else from its host — never writing to the cache,
  * so looking at a model keeps nothing.
@@ -39,7 +23,9 @@ export function externalModelSource(
 export async function metadataSource(model: string, assetBase: string, hubEndpoint: string): Promise<FileSource> {
   const ref = parseModelRef(model);
   const cache = ref.kind === 'built-in' ? null : browserModelCache();
-  if (cache && (await listCachedModels(cache)).some((info) => info.model === model)) return externalModelSource(model, hubEndpoint, cache);
+  if (cache && (await listCachedModels(cache)).some((info) => info.model === model)) {
+    return openModelSource(model, { builtInBaseUrl: new URL('models/', assetBase).href, endpoint: hubEndpoint, cache }).source;
+  }
   return browserRunnerEnv(assetBase, hubEndpoint).modelSource(model);
 }
 

@@ -1,9 +1,10 @@
 import { loadBaseCheckpoint, type BaseCheckpoint } from '../engine/experiment/base-model';
-import { memorySource, urlSource, type FileSource } from '../engine/io/file-source';
+import { memorySource, type FileSource } from '../engine/io/file-source';
 import { parseModelRef } from '../engine/io/model-ref';
+import { loadThroughCache, openModelSource, type OpenedModelSource } from '../engine/io/model-source';
 import { checkModelWeights } from '../engine/models/families';
 import type { CachedModelSource } from '../engine/io/model-cache';
-import { browserModelCache, externalModelSource } from './browser-env';
+import { browserModelCache } from './browser-env';
 import type { ModelLoadOutcome, ModelLoadProgress } from './protocol';
 
 /**
@@ -35,50 +36,45 @@ export class WorkerModels {
     if (this.loading) return { ok: false, model, error: 'another model is loading; cancel it first', cancelled: false };
     const abort = new AbortController();
     this.loading = abort;
-    let cached: CachedModelSource | null = null;
     try {
-      let source: FileSource;
       const local = this.localFiles.get(model);
-      if (local) source = memorySource(local, `dropped folder ${model.slice('local:'.length)}`);
-      else {
-        const ref = parseModelRef(model);
-        const cache = ref.kind === 'built-in' ? null : browserModelCache();
-        if (ref.kind === 'built-in') source = urlSource(new URL(`models/${ref.id}/`, this.assetBase()).href);
-        else if (cache === null) throw new Error('this browser offers no Cache Storage here (an insecure origin?): checkpoints cannot be kept');
-        else {
-          cached = externalModelSource(model, this.hubEndpoint(), cache, {
+      const opened: OpenedModelSource | null = local
+        ? null
+        : openModelSource(model, {
+            builtInBaseUrl: new URL('models/', this.assetBase()).href,
+            endpoint: this.hubEndpoint(),
+            cache: parseModelRef(model).kind === 'built-in' ? null : browserModelCache(),
             signal: abort.signal,
             onDownloadProgress: (file, p) => onProgress({ file, ...p, fromCache: false }),
           });
-          source = cached;
-        }
-      }
-      // Files served from the cache (or the app) report through the checkpoint loader's progress.
-      const checkpoint = await loadBaseCheckpoint(source, (p) => {
-        if (cached === null || cached.servedFromCache) {
-          onProgress({ file: p.file, loadedBytes: p.loadedBytes, totalBytes: p.totalBytes ?? null, bytesPerSec: null, etaSec: null, fromCache: cached !== null });
-        }
-      });
-      // Tensor names and shapes against the config, on the host: a checkpoint that cannot build
-      // a model is neither held nor cached.
-      checkModelWeights(checkpoint.model, checkpoint.weights);
-      if (abort.signal.aborted) throw new DOMException('cancelled', 'AbortError');
-      const fromCache = cached?.servedFromCache ?? false;
-      const info = cached && !fromCache ? await cached.commit() : null;
+      const source = opened?.source ?? memorySource(local!, `dropped folder ${model.slice('local:'.length)}`);
+      const cached = 'servedFromCache' in source ? (source as CachedModelSource) : null;
+      const validated = async (from: FileSource): Promise<BaseCheckpoint> => {
+        // Files served from the cache (or the app) report through the checkpoint loader's progress.
+        const checkpoint = await loadBaseCheckpoint(from, (p) => {
+          if (cached === null || cached.servedFromCache) {
+            onProgress({ file: p.file, loadedBytes: p.loadedBytes, totalBytes: p.totalBytes ?? null, bytesPerSec: null, etaSec: null, fromCache: cached !== null });
+          }
+        });
+        // Names and shapes against the config, on the host: a checkpoint that cannot build a
+        // model is neither held nor cached.
+        checkModelWeights(checkpoint.model, checkpoint.weights);
+        if (abort.signal.aborted) throw new DOMException('cancelled', 'AbortError');
+        return checkpoint;
+      };
+      const checkpoint = opened ? await loadThroughCache(opened, validated) : await validated(source);
       this.current = { model, checkpoint };
-      const bytes = [...checkpoint.weights.values()].reduce((n, t) => n + t.data.byteLength, 0);
+      const noCache = opened && opened.ref.kind !== 'built-in' && cached === null ? 'this browser offers no Cache Storage on this page: the checkpoint will download again next time' : null;
       return {
         ok: true,
         model,
         family: checkpoint.model.family,
         totalParams: checkpoint.shape.totalParams,
-        weightBytes: bytes,
-        fromCache,
-        cachedBytes: info?.totalBytes ?? null,
-        cacheProblem: cached?.cacheFailure ?? null,
+        weightBytes: [...checkpoint.weights.values()].reduce((n, t) => n + t.data.byteLength, 0),
+        fromCache: cached?.servedFromCache ?? false,
+        cacheProblem: cached?.cacheFailure ?? noCache,
       };
     } catch (error) {
-      await cached?.discard().catch(() => undefined);
       const cancelled = abort.signal.aborted;
       return { ok: false, model, error: cancelled ? 'cancelled: nothing was kept' : error instanceof Error ? error.message : String(error), cancelled };
     } finally {

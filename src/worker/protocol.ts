@@ -55,8 +55,6 @@ export type ModelLoadOutcome =
       weightBytes: number;
       /** Loaded from the browser's cache without network. */
       fromCache: boolean;
-      /** Bytes this load added to the cache (null: nothing added). */
-      cachedBytes: number | null;
       /** Why the checkpoint could not be cached (quota), though it loaded. */
       cacheProblem: string | null;
     }

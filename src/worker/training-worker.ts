@@ -1,7 +1,6 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
 import { initBackend, type BackendInfo } from '../engine/backend';
-import { loadBaseCheckpoint, type BaseCheckpoint } from '../engine/experiment/base-model';
 import type { RunEvent } from '../engine/experiment/events';
 import { runExperiment } from '../engine/experiment/runner';
 import type { NolaConfig } from '../engine/methods/nola';

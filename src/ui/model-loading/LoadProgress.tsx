@@ -11,7 +11,14 @@ export function LoadProgress() {
   if (!load) return null;
   // Hub and URL failures show on the model's preview card (with Retry); files have no card.
   if (load.outcome !== null) {
-    if (load.outcome.ok || !load.model.startsWith('local:')) return null;
+    if (load.outcome.ok) {
+      return load.outcome.cacheProblem ? (
+        <p className="hint" role="status" data-testid="model-cache-problem">
+          {load.model} loaded, but is not kept: {load.outcome.cacheProblem}.
+        </p>
+      ) : null;
+    }
+    if (!load.model.startsWith('local:')) return null;
     return (
       <p className="field-error" role="alert" data-testid="model-load-error">
         Could not load the files: {load.outcome.error}. Nothing was kept.
