@@ -126,8 +126,9 @@ export const SUITE_CONFIGS: Record<BenchMode, SuiteConfig> = {
   quick: {
     // On SwiftShader a round of the 8 methods costs tiny-vit about 0.6× and tiny-t5 about 1.4×
     // tiny-gpt2's (NOLA a third of T5's: it materialises 24 bases), so they take fewer steps.
-    // Measured here (2 cores, other work running): 957 s with 6/4 GPT-2/ViT steps and 3 batches per
-    // continual task, the continual run alone ~400 s; hence the shorter budgets below.
+    // Measured here (2 cores): 957 s with 6/4 GPT-2/ViT steps and 3 batches per continual task
+    // (other work running; the continual run alone ~400 s); with these budgets 495 s of suite,
+    // 8 min 17 s including the build, on a quiet machine.
     models: [GPT2, { model: 'tiny-vit', task: 'mnist-5shot', batchSize: 4, steps: 3, evalBatches: 1 }, { model: 'tiny-t5', task: 'spam', seqLen: 16, steps: 3, evalBatches: 1 }],
     // Limitless passes over all data seen so far: 0.0125 epochs of Split-MNIST's ~160-example
     // tasks is 1 batch per phase at task 1, a few at task 5.
