@@ -1,6 +1,7 @@
 import type { BackendInfo, BackendName } from '../engine/backend';
 import type { RunEvent, RunSummary } from '../engine/experiment/events';
 import type { ExperimentSpec } from '../engine/experiment/spec';
+import type { ModelFamily } from '../engine/models/hooks';
 import type { HostTensor } from '../engine/io/safetensors';
 import type { TrainingSnapshot } from '../engine/experiment/checkpoint-state';
 
@@ -49,7 +50,7 @@ export type ModelLoadOutcome =
   | {
       ok: true;
       model: string;
-      family: 'gpt2' | 'vit' | 't5';
+      family: ModelFamily;
       totalParams: number;
       /** Bytes of the weights as loaded (float32 on the host). */
       weightBytes: number;

@@ -266,16 +266,6 @@ async function readManifest(cache: ModelFileCache, key: string): Promise<CachedM
   }
 }
 
-/** Writes the manifest of a source's model: the load it served is complete and valid. */
-export function commitCachedModel(source: CachedModelSource): Promise<CachedModelInfo | null> {
-  return source.commit();
-}
-
-/** Removes everything a source's model has in the cache (a failed or cancelled load). */
-export function discardCachedModel(source: CachedModelSource): Promise<void> {
-  return source.discard();
-}
-
 /** Every committed model, newest first. */
 export async function listCachedModels(cache: ModelFileCache): Promise<CachedModelInfo[]> {
   const infos: CachedModelInfo[] = [];

@@ -1,6 +1,5 @@
 import * as Comlink from 'comlink';
 import { deleteCachedModel as deleteFromCache, listCachedModels } from '../../engine/io/model-cache';
-import type { ModelFamily } from '../../engine/models/hooks';
 import { browserModelCache } from '../../worker/browser-env';
 import type { ModelLoadOutcome, ModelLoadProgress } from '../../worker/protocol';
 import { forgetModelShape, registerLocalModelConfig } from '../model-info';
@@ -20,7 +19,7 @@ import type { GivenFile } from './dropped-files';
 function adoptLoadedModel(outcome: ModelLoadOutcome): void {
   if (!outcome.ok) return;
   const { spec, setSpec } = useAppStore.getState();
-  setSpec(switchModel(spec, outcome.model, outcome.family as ModelFamily).spec);
+  setSpec(switchModel(spec, outcome.model, outcome.family).spec);
 }
 
 async function runLoad(model: string, start: (onProgress: (p: ModelLoadProgress) => void) => Promise<ModelLoadOutcome>): Promise<ModelLoadOutcome> {
