@@ -73,4 +73,27 @@ describe('checkpoint cadence', () => {
     expect(taken.map((s) => s.step)).toEqual([0]);
     expect(keeper.confirmedStep).toBe(0);
   });
+
+  it('drops a checkpoint whose weights passed 1e6 (diverging, though the loss was finite) and takes a later one', async () => {
+    const clock = { t: 0 };
+    let weight = 0.5;
+    const taken: TrainingSnapshot[] = [];
+    const keeper = new CheckpointKeeper([fakeRun(clock, 0, () => weight)], (s) => taken.push(s), { everySteps: 1, everyMs: 1e9, maxOverheadShare: 0 }, 0, () => clock.t);
+    await keeper.takeInitial();
+    keeper.confirm(1);
+    weight = 1e6;
+    await keeper.maybeTake(1);
+    keeper.confirm(2);
+    weight = -1.5e6;
+    await keeper.maybeTake(2);
+    keeper.confirm(3);
+    expect(taken.map((s) => s.step)).toEqual([0, 1]);
+    expect(keeper.confirmedStep).toBe(1);
+    // Dropped, not left pending: the next step needs no sync, and a later healthy one is handed out.
+    expect(keeper.wantsSync).toBe(false);
+    weight = 3;
+    await keeper.maybeTake(3);
+    keeper.confirm(4);
+    expect(taken.map((s) => s.step)).toEqual([0, 1, 3]);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { tf } from '../../src/engine/tf';
 import { useWasmBackend } from './node-backend';
 import { nodeRunnerEnv } from '../../src/cli/node-env';
-import { parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
+import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
 import { runExperiment, type RunControl } from '../../src/engine/experiment/runner';
 import type { RunEvent } from '../../src/engine/experiment/events';
 import type { TrainingSnapshot } from '../../src/engine/experiment/checkpoint-state';
@@ -123,7 +123,8 @@ describe('a NaN loss pauses the run at the last good checkpoint', () => {
     const spec = specOf({ methods: [{ name: 'lora', options: { r: 2 } }], optimizer: diverging, schedule: { kind: 'constant', warmupSteps: 0 }, steps: 30 });
     const checkpoints: TrainingSnapshot[] = [];
     const tensorsBefore = tf.memory().numTensors;
-    const failure = await runExperiment(spec, nodeRunnerEnv, () => {}, undefined, {
+    const lossAt = new Map<number, number>();
+    const failure = await runExperiment(spec, nodeRunnerEnv, (e) => void (e.type === 'step' && lossAt.set(e.step, e.loss)), undefined, {
       onCheckpoint: (s) => checkpoints.push(s),
       checkpointCadence: { everySteps: 1, everyMs: Number.POSITIVE_INFINITY, maxOverheadShare: 0 },
     }).then(
@@ -140,7 +141,20 @@ describe('a NaN loss pauses the run at the last good checkpoint', () => {
     expect(fault.checkpointStep).toBe(checkpoints.at(-1)!.step);
     expect(fault.checkpointStep).toBeLessThan(fault.step - 1);
 
-    const sane = specOf({ methods: [{ name: 'lora', options: { r: 2 } }], steps: 30 });
+    // Divergence is gradual, and the loss does not show it: layer norms keep it finite and flat
+    // while the weights grow ×9 per step. The checkpoint offered is from before the weights
+    // passed 1e6, not merely from before the NaN.
+    const lossesUpToFault = [...lossAt.values()];
+    expect(Math.max(...lossesUpToFault)).toBeLessThan(3 * lossAt.get(1)!);
+    const offered = checkpoints.at(-1)!;
+    const largest = Math.max(...offered.runs.flatMap((r) => r.trainer.optimizer.slots.map((s) => s.value.reduce((m, x) => Math.max(m, Math.abs(x)), 0))));
+    expect(largest).toBeLessThanOrEqual(1e6);
+    expect(largest).toBeGreaterThan(1);
+    expect(fault.checkpointStep).toBeLessThan(fault.step - 5);
+
+    // What the fault notice's "Resume with the default learning rates" does: the same optimizer
+    // (AdamW, weight decay 1), the default rates.
+    const sane = specOf({ methods: [{ name: 'lora', options: { r: 2 } }], optimizer: { ...diverging, lr: DEFAULT_SPEC.optimizer.lr }, schedule: { kind: 'constant', warmupSteps: 0 }, steps: 30 });
     const events: RunEvent[] = [];
     const summaries = await runExperiment(sane, nodeRunnerEnv, (e) => events.push(e), undefined, { resume: checkpoints.at(-1)! });
     expect(summaries[0].steps).toBe(30);

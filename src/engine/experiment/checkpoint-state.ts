@@ -87,6 +87,26 @@ export function firstNonFiniteTensor(snapshot: TrainingSnapshot): string | null 
   return null;
 }
 
+/**
+ * The largest weight a checkpoint offered as "good" may hold. Divergence is gradual: a too-large
+ * learning rate grows the weights step by step (AdamW at LR 10, weight decay 1: ×9 per step)
+ * while layer norms keep the loss finite and flat, until products of weights overflow float32
+ * (3.4e38). Resumed at any learning rate, such weights overflow again. Below 1e6, products of
+ * two weights times activations, and their squares in a layer norm's variance, stay far inside
+ * float32; trained transformer and PET weights are orders of magnitude smaller.
+ */
+export const MAX_GOOD_WEIGHT = 1e6;
+
+/** The first tensor whose values exceed ±MAX_GOOD_WEIGHT ("run 0:lora, lora/…/A"), or null. */
+export function firstDivergedTensor(snapshot: TrainingSnapshot): string | null {
+  for (const run of snapshot.runs) {
+    for (const slot of run.trainer.optimizer.slots) {
+      for (let i = 0; i < slot.value.length; i++) if (Math.abs(slot.value[i]) > MAX_GOOD_WEIGHT) return `run ${run.runId}, ${slot.name}`;
+    }
+  }
+  return null;
+}
+
 /** Bytes of tensor data in a snapshot (values, m and v, float32). */
 export function snapshotBytes(snapshot: TrainingSnapshot): number {
   let bytes = 0;
@@ -113,8 +133,8 @@ export const DEFAULT_CHECKPOINT_CADENCE: CheckpointCadence = { everySteps: 25, e
 /**
  * The runner's checkpoint bookkeeping. A checkpoint is only handed out once it is known good:
  * the weights of step k produce the loss of step k+1, so a snapshot taken at k waits ("pending")
- * until a later synced step's losses came out finite — then a NaN fault can always point at a
- * checkpoint from before the divergence. Pause, stop and the end hand theirs out at once: they
+ * until a later synced step's losses came out finite, and is dropped if its weights passed
+ * MAX_GOOD_WEIGHT — then a NaN fault can always point at a checkpoint from before the divergence. Pause, stop and the end hand theirs out at once: they
  * are exactly what a resume continues from.
  */
 export class CheckpointKeeper {
@@ -161,10 +181,13 @@ export class CheckpointKeeper {
     if (this.enabled && this.confirmedStep === null) this.pending = await this.capture(0);
   }
 
-  /** The losses of a synced step after `step` were finite: the pending checkpoint is good. */
+  /**
+   * The losses of a synced step after `step` were finite: the pending checkpoint is good — unless
+   * its weights are already diverging, then it is dropped (a later one is taken in its place).
+   */
   confirm(step: number): void {
     if (this.pending && this.pending.step < step) {
-      this.hand(this.pending);
+      if (firstDivergedTensor(this.pending) === null) this.hand(this.pending);
       this.pending = null;
     }
   }

@@ -201,7 +201,9 @@ export async function downloadFile(url: string, opts: DownloadOptions = {}): Pro
     const headers: Record<string, string> = resumeFrom > 0 ? { Range: `bytes=${resumeFrom}-` } : {};
     let response: Response;
     try {
-      response = await fetchImpl(url, { headers, ...(signal ? { signal } : {}) });
+      // no-store: the bytes end up in the model cache; the HTTP cache would hold a second copy of
+      // hundreds of MB, and its completion of partial entries rewrites our Range requests.
+      response = await fetchImpl(url, { headers, cache: 'no-store', ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) throw cancelled(url, data.length);
       // A first request that gets no answer is the host or CORS, where waiting does not help;
