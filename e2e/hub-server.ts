@@ -29,6 +29,12 @@ export interface HubRepoBehaviour {
   ignoreRange?: boolean;
   /** Cut every GET, not only the first (for "retries exhausted"). */
   cutEveryGet?: boolean;
+  /**
+   * The connection stalls this long after the partial body before it drops. A browser may
+   * discard bytes it has not yet handed to the page when the socket dies right after them (then
+   * there is nothing to resume from); a stall lets them arrive first, as on a real network.
+   */
+  stallBeforeCutMs?: number;
 }
 
 export interface HubRequest {
@@ -141,7 +147,10 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     const sendBytes = cut ? cutAt : length;
     const finish = (): void => {
       // Destroying the socket after a partial body is what a dropped connection looks like.
-      if (cut) res.socket?.destroy();
+      if (!cut) return;
+      const socket = res.socket;
+      if (behaviour.stallBeforeCutMs) setTimeout(() => socket?.destroy(), behaviour.stallBeforeCutMs);
+      else socket?.destroy();
     };
     if (typeof file === 'string' || file instanceof Uint8Array) {
       const bytes = typeof file === 'string' ? Buffer.from(file) : Buffer.from(file.buffer, file.byteOffset, file.byteLength);

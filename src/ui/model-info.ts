@@ -5,7 +5,7 @@ import { fixedInputLength, type ModelConfig } from '../engine/models/families';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
 import { browserRunnerEnv, metadataSource } from '../worker/browser-env';
-import { memorySource } from '../engine/io/file-source';
+import { memorySource, type FileSource } from '../engine/io/file-source';
 import { pageHubEndpoint } from './hub-endpoint';
 
 /**
@@ -31,9 +31,37 @@ export function registerLocalModelConfig(model: string, config: Uint8Array): voi
   modelCache.delete(model);
 }
 
+/**
+ * config.json bytes per model, read once per page: the shape (here) and the preview card both
+ * need them, and for a hub model each read is a request to another host.
+ */
+const configReads = new Map<string, Promise<Uint8Array | null>>();
+
+/** The model's metadata source (network, or the model cache once downloaded), config.json read once. */
+export async function pageMetadataSource(model: string): Promise<FileSource> {
+  const inner = await metadataSource(model, assetBase(), pageHubEndpoint());
+  const readConfig = (): Promise<Uint8Array | null> => {
+    let read = configReads.get(model);
+    if (!read) {
+      read = inner.read('config.json');
+      // A failed read (host down, typo) is asked again next time, not remembered.
+      read.catch(() => configReads.delete(model));
+      configReads.set(model, read);
+    }
+    return read;
+  };
+  return {
+    description: inner.description,
+    read: (path, onProgress) => (path === 'config.json' ? readConfig() : inner.read(path, onProgress)),
+    ...(inner.exists ? { exists: (path: string) => inner.exists!(path) } : {}),
+    ...(inner.size ? { size: (path: string) => inner.size!(path) } : {}),
+  };
+}
+
 /** Reads the shape again next time (after a failed preview, say: the host may answer now). */
 export function forgetModelShape(model: string): void {
   modelCache.delete(model);
+  configReads.delete(model);
   for (const key of [...taskCache.keys()]) if ((JSON.parse(key) as string[])[0] === model) taskCache.delete(key);
 }
 
@@ -41,7 +69,7 @@ function modelShapeFor(model: string) {
   let promise = modelCache.get(model);
   if (!promise) {
     const local = localConfigs.get(model);
-    promise = (local ? Promise.resolve(memorySource({ 'config.json': local }, model)) : metadataSource(model, assetBase(), pageHubEndpoint())).then(loadModelShape);
+    promise = (local ? Promise.resolve(memorySource({ 'config.json': local }, model)) : pageMetadataSource(model)).then(loadModelShape);
     modelCache.set(model, promise);
   }
   return promise;

@@ -1,4 +1,4 @@
-import { urlSource, type FileSource } from '../engine/io/file-source';
+import type { FileSource } from '../engine/io/file-source';
 import { downloadSource, hubSource } from '../engine/io/http-source';
 import { cacheStorageFileCache, listCachedModels, type ModelFileCache } from '../engine/io/model-cache';
 import { openModelSource } from '../engine/io/model-source';
@@ -40,7 +40,7 @@ export function browserRunnerEnv(assetBase: string, hubEndpoint: string = DEFAUL
   return {
     modelSource(model: string): FileSource {
       const ref = parseModelRef(model);
-      if (ref.kind === 'built-in') return urlSource(new URL(`models/${ref.id}/`, assetBase).href);
+      if (ref.kind === 'built-in') return downloadSource(new URL(`models/${ref.id}/`, assetBase).href);
       return ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { endpoint: hubEndpoint }) : downloadSource(ref.url);
     },
     async readDataFile(file: string): Promise<unknown> {

@@ -86,7 +86,7 @@ describe('hubSource', () => {
     expect(ranges).toEqual([null, 'bytes=1000000-']);
   });
 
-  it('downloadSource keeps urlSource behaviour: null on 404, HEAD for existence', async () => {
+  it('downloadSource: null on 404, HEAD for existence', async () => {
     const source = downloadSource(`${hub.endpoint}/org/tiny-gpt2/resolve/main/`);
     expect(source.description).toBe(`${hub.endpoint}/org/tiny-gpt2/resolve/main`);
     expect(await source.read('pytorch_model.bin')).toBeNull();

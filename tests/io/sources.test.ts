@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCheckpointFiles } from '../../src/engine/io/checkpoint';
-import { memorySource, urlSource } from '../../src/engine/io/file-source';
+import { memorySource } from '../../src/engine/io/file-source';
+import { downloadSource } from '../../src/engine/io/http-source';
 import { folderSource, sourceFor } from '../../src/engine/io/node-source';
 import { writeSafetensors } from '../../src/engine/io/safetensors';
 
@@ -46,7 +47,7 @@ describe('folderSource', () => {
   });
 });
 
-describe('urlSource', () => {
+describe('downloadSource over fetch (built-in checkpoints, URL folders)', () => {
   function fakeFetch(routes: Record<string, Response | (() => Response)>, calls: string[] = []): typeof fetch {
     return (async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input);
@@ -59,15 +60,17 @@ describe('urlSource', () => {
 
   it('joins paths, returns bytes, null on 404, throws naming URL and status otherwise', async () => {
     const calls: string[] = [];
-    const source = urlSource(
+    const source = downloadSource(
       'http://localhost:5173/models/tiny/',
-      fakeFetch(
-        {
-          'http://localhost:5173/models/tiny/config.json': () => new Response('{"a":1}'),
-          'http://localhost:5173/models/tiny/model.safetensors': () => new Response('boom', { status: 500, statusText: 'Internal Server Error' }),
-        },
-        calls,
-      ),
+      {
+        fetchImpl: fakeFetch(
+          {
+            'http://localhost:5173/models/tiny/config.json': () => new Response('{"a":1}'),
+            'http://localhost:5173/models/tiny/model.safetensors': () => new Response('boom', { status: 500, statusText: 'Internal Server Error' }),
+          },
+          calls,
+        ),
+      },
     );
     expect(new TextDecoder().decode((await source.read('config.json'))!)).toBe('{"a":1}');
     expect(await source.read('tokenizer.json')).toBeNull();
@@ -79,25 +82,18 @@ describe('urlSource', () => {
   it('streams with progress and uses HEAD for existence checks', async () => {
     const payload = new Uint8Array(10_000).map((_, i) => i % 251);
     const calls: string[] = [];
-    const source = urlSource(
-      'https://host/ckpt',
-      fakeFetch(
-        {
-          'https://host/ckpt/big.bin': () =>
-            new Response(
-              new ReadableStream<Uint8Array>({
-                start(controller) {
-                  controller.enqueue(payload.subarray(0, 4000));
-                  controller.enqueue(payload.subarray(4000));
-                  controller.close();
-                },
-              }),
-              { headers: { 'content-length': '10000' } },
-            ),
-        },
-        calls,
-      ),
-    );
+    const bigFile = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(payload.subarray(0, 4000));
+            controller.enqueue(payload.subarray(4000));
+            controller.close();
+          },
+        }),
+        { headers: { 'content-length': '10000' } },
+      );
+    const source = downloadSource('https://host/ckpt', { fetchImpl: fakeFetch({ 'https://host/ckpt/big.bin': bigFile }, calls) });
     const seen: Array<[number, number | undefined]> = [];
     const bytes = await source.read('big.bin', (loaded, total) => seen.push([loaded, total]));
     expect(bytes).toEqual(payload);
@@ -112,13 +108,36 @@ describe('urlSource', () => {
 
   it('loads a checkpoint over HTTP; pickle check does not download the pickle', async () => {
     const calls: string[] = [];
-    const source = urlSource(
+    const source = downloadSource(
       'https://host/gpt2',
-      fakeFetch({ 'https://host/gpt2/config.json': () => new Response('{}'), 'https://host/gpt2/pytorch_model.bin': () => new Response('x') }, calls),
+      { fetchImpl: fakeFetch({ 'https://host/gpt2/config.json': () => new Response('{}'), 'https://host/gpt2/pytorch_model.bin': () => new Response('x') }, calls) },
     );
     await expect(loadCheckpointFiles(source)).rejects.toThrow(/pickle files can execute code/);
     expect(calls).toContain('HEAD https://host/gpt2/pytorch_model.bin');
     expect(calls).not.toContain('GET https://host/gpt2/pytorch_model.bin');
+  });
+});
+
+describe('downloadSource on a host that refuses HEAD', () => {
+  it('answers existence with a GET and leaves the size unknown', async () => {
+    const calls: string[] = [];
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      calls.push(`${method} ${String(input)}`);
+      if (method === 'HEAD') return new Response(null, { status: 405, statusText: 'Method Not Allowed' });
+      return String(input).endsWith('/tokenizer.json') ? new Response('{}') : new Response('no', { status: 404 });
+    }) as typeof fetch;
+    const source = downloadSource('https://static.example/ckpt', { fetchImpl });
+    expect(await source.exists('tokenizer.json')).toBe(true);
+    expect(await source.exists('vocab.json')).toBe(false);
+    expect(await source.size('tokenizer.json')).toBeNull();
+    expect(calls).toEqual([
+      'HEAD https://static.example/ckpt/tokenizer.json',
+      'GET https://static.example/ckpt/tokenizer.json',
+      'HEAD https://static.example/ckpt/vocab.json',
+      'GET https://static.example/ckpt/vocab.json',
+      'HEAD https://static.example/ckpt/tokenizer.json',
+    ]);
   });
 });
 

@@ -198,12 +198,12 @@ export async function downloadFile(url: string, opts: DownloadOptions = {}): Pro
   for (;;) {
     if (signal?.aborted) throw cancelled(url, data.length);
     const resumeFrom = data.length;
-    const headers: Record<string, string> = resumeFrom > 0 ? { Range: `bytes=${resumeFrom}-` } : {};
+    // A resume bypasses the HTTP cache (no-store): its own completion of a truncated entry would
+    // rewrite our Range request, and the bytes are in hand already.
+    const resume: RequestInit = resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-` }, cache: 'no-store' } : {};
     let response: Response;
     try {
-      // no-store: the bytes end up in the model cache; the HTTP cache would hold a second copy of
-      // hundreds of MB, and its completion of partial entries rewrites our Range requests.
-      response = await fetchImpl(url, { headers, cache: 'no-store', ...(signal ? { signal } : {}) });
+      response = await fetchImpl(url, { ...resume, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) throw cancelled(url, data.length);
       // A first request that gets no answer is the host or CORS, where waiting does not help;

@@ -1,7 +1,8 @@
 /**
- * Where checkpoint files come from, behind one small interface: a URL (fetch), in-memory bytes
- * (dropped files, tests) or, in Node only, a folder (see node-source.ts). Paths are relative to
- * the checkpoint's root, with `/` separators.
+ * Where checkpoint files come from, behind one small interface: a URL (downloadSource in
+ * http-source.ts: resumable, cancellable), in-memory bytes (dropped files, tests) or, in Node
+ * only, a folder (see node-source.ts). Paths are relative to the checkpoint's root, with `/`
+ * separators.
  */
 export interface FileSource {
   /** Human-readable origin, used in error messages ("https://…/gpt2", "folder /tmp/x"). */
@@ -36,72 +37,6 @@ export function checkRelativePath(path: string): void {
     path.includes('\0') ||
     segments.some((s) => s === '..' || s === '.' || s === '');
   if (bad) throw new Error(`refused file path ${JSON.stringify(path)}: must be relative, without "..", "." or empty segments`);
-}
-
-/**
- * Files under a base URL: `${baseUrl}/${path}`. HTTP 404 → null; any other non-OK status
- * throws naming the URL and status. `fetchImpl` is called as a plain function (never as a
- * method of some object) because browsers throw "Illegal invocation" for a rebound `fetch`.
- */
-export function urlSource(baseUrl: string, fetchImpl: typeof fetch = fetch): FileSource {
-  const base = baseUrl.replace(/\/+$/, '');
-  const urlFor = (path: string): string => {
-    checkRelativePath(path);
-    return `${base}/${path.split('/').map(encodeURIComponent).join('/')}`;
-  };
-
-  const read = async (
-    path: string,
-    onProgress?: (loadedBytes: number, totalBytes?: number) => void,
-  ): Promise<Uint8Array | null> => {
-    const url = urlFor(path);
-    const response = await fetchImpl(url);
-    if (response.status === 404) return null;
-    if (!response.ok) throw new Error(`GET ${url} failed: HTTP ${response.status} ${response.statusText}`.trim());
-    if (onProgress === undefined || response.body === null) {
-      return new Uint8Array(await response.arrayBuffer());
-    }
-    return readStream(response, onProgress);
-  };
-
-  const exists = async (path: string): Promise<boolean> => {
-    const url = urlFor(path);
-    const response = await fetchImpl(url, { method: 'HEAD' });
-    if (response.status === 404) return false;
-    if (response.ok) return true;
-    // Some static hosts refuse HEAD (405); asking with GET is slower but answers the question.
-    return (await read(path)) !== null;
-  };
-
-  return { description: base, read, exists };
-}
-
-async function readStream(
-  response: Response,
-  onProgress: (loadedBytes: number, totalBytes?: number) => void,
-): Promise<Uint8Array> {
-  // Content-Length is the compressed size under Content-Encoding, so it only feeds progress;
-  // the buffer is assembled from the chunks actually received.
-  const header = response.headers.get('content-length');
-  const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
-  const total = response.headers.get('content-encoding') ? undefined : declared;
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    onProgress(loaded, total);
-  }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** Files held in memory (dropped files, tests). Strings are stored as UTF-8. */

@@ -34,31 +34,43 @@ export function downloadSource(folderUrl: string, opts: HttpSourceOptions = {}):
     return `${base}/${path.split('/').map(encodeURIComponent).join('/')}`;
   };
   const fetchOpts = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}) };
+  const read: FileSource['read'] = async (path, onProgress) => {
+    try {
+      return await downloadFile(fileUrl(path), {
+        ...fetchOpts,
+        ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+        ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
+        onProgress: (p) => {
+          onProgress?.(p.loadedBytes, p.totalBytes ?? undefined);
+          opts.onDownloadProgress?.(path, p);
+        },
+      });
+    } catch (err) {
+      if (err instanceof DownloadError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  };
   return {
     description: opts.description ?? base,
     folderUrl: base,
     fileUrl,
-    async read(path, onProgress) {
+    read,
+    async exists(path) {
       try {
-        return await downloadFile(fileUrl(path), {
-          ...fetchOpts,
-          ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-          ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
-          onProgress: (p) => {
-            onProgress?.(p.loadedBytes, p.totalBytes ?? undefined);
-            opts.onDownloadProgress?.(path, p);
-          },
-        });
+        return (await headFile(fileUrl(path), fetchOpts)) !== null;
       } catch (err) {
-        if (err instanceof DownloadError && err.kind === 'not-found') return null;
+        // Some static hosts refuse HEAD (405); asking with GET is slower but answers the question.
+        if (err instanceof DownloadError && err.status === 405) return (await read(path)) !== null;
         throw err;
       }
     },
-    async exists(path) {
-      return (await headFile(fileUrl(path), fetchOpts)) !== null;
-    },
     async size(path) {
-      return (await headFile(fileUrl(path), fetchOpts))?.sizeBytes ?? null;
+      try {
+        return (await headFile(fileUrl(path), fetchOpts))?.sizeBytes ?? null;
+      } catch (err) {
+        if (err instanceof DownloadError && err.status === 405) return null;
+        throw err;
+      }
     },
   };
 }

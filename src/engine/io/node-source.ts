@@ -1,11 +1,12 @@
 /**
  * Node-only file sources. This is the one engine file that imports node:fs; the browser bundle
- * must never import it (the page and the worker use urlSource / memorySource).
+ * must never import it (the page and the worker use downloadSource / memorySource).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkRelativePath, urlSource, type FileSource } from './file-source';
+import { checkRelativePath, type FileSource } from './file-source';
+import { downloadSource } from './http-source';
 
 function isMissing(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -46,9 +47,9 @@ export function folderSource(dir: string): FileSource {
   };
 }
 
-/** http(s) URLs → urlSource (global fetch); file:// URLs and everything else → folderSource. */
+/** http(s) URLs → downloadSource (global fetch); file:// URLs and everything else → folderSource. */
 export function sourceFor(location: string): FileSource {
-  if (/^https?:\/\//i.test(location)) return urlSource(location);
+  if (/^https?:\/\//i.test(location)) return downloadSource(location);
   if (/^file:\/\//i.test(location)) return folderSource(fileURLToPath(location));
   return folderSource(location);
 }

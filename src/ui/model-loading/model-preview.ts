@@ -1,8 +1,7 @@
 import { checkpointPreview, type CheckpointPreview } from '../../engine/io/checkpoint-preview';
 import { modelHost, parseModelRef } from '../../engine/io/model-ref';
-import { metadataSource } from '../../worker/browser-env';
 import { pageHubEndpoint } from '../hub-endpoint';
-import { assetBase, useLoaded, type Loaded } from '../model-info';
+import { pageMetadataSource, useLoaded, type Loaded } from '../model-info';
 
 /** A hub or URL checkpoint before download: what it is, where from, how big. */
 export interface ModelPreview extends CheckpointPreview {
@@ -18,7 +17,7 @@ function previewFor(model: string): Promise<ModelPreview> {
     promise = (async () => {
       const endpoint = pageHubEndpoint();
       const host = modelHost(parseModelRef(model), endpoint)!;
-      const preview = await checkpointPreview(await metadataSource(model, assetBase(), endpoint));
+      const preview = await checkpointPreview(await pageMetadataSource(model));
       return { ...preview, host };
     })();
     // A failed preview (host down, typo) is asked again next time, not remembered.
