@@ -1,11 +1,13 @@
 import type { FileSource } from '../engine/io/file-source';
-import { downloadSource, hubSource } from '../engine/io/http-source';
 import { cacheStorageFileCache, listCachedModels, type ModelFileCache } from '../engine/io/model-cache';
 import { openModelSource } from '../engine/io/model-source';
 import { DEFAULT_HUB_ENDPOINT, parseModelRef } from '../engine/io/model-ref';
 import type { RunnerEnv } from '../engine/experiment/runner';
 
 const DATA_FILE = /^[\w.-]+\.json$/;
+
+/** The folder of the built-in checkpoints below the app's base URL. */
+export const builtInBaseUrl = (assetBase: string): string => new URL('models/', assetBase).href;
 
 /**
  * The browser's checkpoint cache (Cache Storage), or null where the browser offers none (an
@@ -21,12 +23,9 @@ export function browserModelCache(): ModelFileCache | null {
  * so looking at a model keeps nothing.
  */
 export async function metadataSource(model: string, assetBase: string, hubEndpoint: string): Promise<FileSource> {
-  const ref = parseModelRef(model);
-  const cache = ref.kind === 'built-in' ? null : browserModelCache();
-  if (cache && (await listCachedModels(cache)).some((info) => info.model === model)) {
-    return openModelSource(model, { builtInBaseUrl: new URL('models/', assetBase).href, endpoint: hubEndpoint, cache }).source;
-  }
-  return browserRunnerEnv(assetBase, hubEndpoint).modelSource(model);
+  const cache = parseModelRef(model).kind === 'built-in' ? null : browserModelCache();
+  const cached = cache !== null && (await listCachedModels(cache)).some((info) => info.model === model);
+  return openModelSource(model, { builtInBaseUrl: builtInBaseUrl(assetBase), endpoint: hubEndpoint, cache: cached ? cache : null }).source;
 }
 
 /**
@@ -39,9 +38,7 @@ export async function metadataSource(model: string, assetBase: string, hubEndpoi
 export function browserRunnerEnv(assetBase: string, hubEndpoint: string = DEFAULT_HUB_ENDPOINT): RunnerEnv {
   return {
     modelSource(model: string): FileSource {
-      const ref = parseModelRef(model);
-      if (ref.kind === 'built-in') return downloadSource(new URL(`models/${ref.id}/`, assetBase).href);
-      return ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { endpoint: hubEndpoint }) : downloadSource(ref.url);
+      return openModelSource(model, { builtInBaseUrl: builtInBaseUrl(assetBase), endpoint: hubEndpoint }).source;
     },
     async readDataFile(file: string): Promise<unknown> {
       if (!DATA_FILE.test(file)) throw new Error(`bad dataset file name "${file}"`);

@@ -3,8 +3,7 @@ import { memorySource, type FileSource } from '../engine/io/file-source';
 import { parseModelRef } from '../engine/io/model-ref';
 import { loadThroughCache, openModelSource, type OpenedModelSource } from '../engine/io/model-source';
 import { checkModelWeights } from '../engine/models/families';
-import type { CachedModelSource } from '../engine/io/model-cache';
-import { browserModelCache } from './browser-env';
+import { browserModelCache, builtInBaseUrl } from './browser-env';
 import type { ModelLoadOutcome, ModelLoadProgress } from './protocol';
 
 /**
@@ -41,14 +40,14 @@ export class WorkerModels {
       const opened: OpenedModelSource | null = local
         ? null
         : openModelSource(model, {
-            builtInBaseUrl: new URL('models/', this.assetBase()).href,
+            builtInBaseUrl: builtInBaseUrl(this.assetBase()),
             endpoint: this.hubEndpoint(),
             cache: parseModelRef(model).kind === 'built-in' ? null : browserModelCache(),
             signal: abort.signal,
             onDownloadProgress: (file, p) => onProgress({ file, ...p, fromCache: false }),
           });
       const source = opened?.source ?? memorySource(local!, `dropped folder ${model.slice('local:'.length)}`);
-      const cached = 'servedFromCache' in source ? (source as CachedModelSource) : null;
+      const cached = opened?.cached ?? null;
       const validated = async (from: FileSource): Promise<BaseCheckpoint> => {
         // Files served from the cache (or the app) report through the checkpoint loader's progress.
         const checkpoint = await loadBaseCheckpoint(from, (p) => {

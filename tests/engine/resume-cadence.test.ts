@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CheckpointKeeper, type TrainingSnapshot } from '../../src/engine/experiment/checkpoint-state';
+import { CheckpointKeeper } from '../../src/engine/experiment/checkpoint-state';
 import type { MethodRun, MethodRunState } from '../../src/engine/experiment/method-run';
 
 /** A run whose state export takes `captureMs` of the fake clock and holds `value` in its one tensor. */
@@ -12,6 +12,14 @@ function fakeRun(clock: { t: number }, captureMs: number, value: () => number): 
       return { runId: '0:lora', method: 'lora', wallMs: 0, trainer: { stepIndex: 0, peakBytes: 0, optimizer: { stepCount: 0, slots: [{ name: 'a', shape: [1], value: v, m: v, v }] } } };
     },
   } as unknown as MethodRun;
+}
+
+/** A keeper due every step, with one tensor holding `weight()`, and the steps it handed out. */
+function everyStepKeeper(weight: () => number): { keeper: CheckpointKeeper; taken: number[] } {
+  const clock = { t: 0 };
+  const taken: number[] = [];
+  const keeper = new CheckpointKeeper([fakeRun(clock, 0, weight)], (s) => taken.push(s.step), { everySteps: 1, everyMs: 1e9, maxOverheadShare: 0 }, 0, () => clock.t);
+  return { keeper, taken };
 }
 
 describe('checkpoint cadence', () => {
@@ -56,29 +64,25 @@ describe('checkpoint cadence', () => {
   });
 
   it('holds a checkpoint until a later finite loss confirms it, and never hands out non-finite weights', async () => {
-    const clock = { t: 0 };
     let weight = 1;
-    const taken: TrainingSnapshot[] = [];
-    const keeper = new CheckpointKeeper([fakeRun(clock, 0, () => weight)], (s) => taken.push(s), { everySteps: 1, everyMs: 1e9, maxOverheadShare: 0 }, 0, () => clock.t);
+    const { keeper, taken } = everyStepKeeper(() => weight);
     await keeper.takeInitial();
     expect(keeper.wantsSync).toBe(true);
     expect(taken).toEqual([]);
     keeper.confirm(1);
-    expect(taken.map((s) => s.step)).toEqual([0]);
+    expect(taken).toEqual([0]);
     await keeper.maybeTake(1);
     // The loss of step 2 was NaN: confirm is never called, step 1's checkpoint is never handed out.
     expect(keeper.confirmedStep).toBe(0);
     weight = Number.NaN;
     await keeper.takeNow(2);
-    expect(taken.map((s) => s.step)).toEqual([0]);
+    expect(taken).toEqual([0]);
     expect(keeper.confirmedStep).toBe(0);
   });
 
   it('drops a checkpoint whose weights passed 1e6 (diverging, though the loss was finite) and takes a later one', async () => {
-    const clock = { t: 0 };
     let weight = 0.5;
-    const taken: TrainingSnapshot[] = [];
-    const keeper = new CheckpointKeeper([fakeRun(clock, 0, () => weight)], (s) => taken.push(s), { everySteps: 1, everyMs: 1e9, maxOverheadShare: 0 }, 0, () => clock.t);
+    const { keeper, taken } = everyStepKeeper(() => weight);
     await keeper.takeInitial();
     keeper.confirm(1);
     weight = 1e6;
@@ -87,13 +91,13 @@ describe('checkpoint cadence', () => {
     weight = -1.5e6;
     await keeper.maybeTake(2);
     keeper.confirm(3);
-    expect(taken.map((s) => s.step)).toEqual([0, 1]);
+    expect(taken).toEqual([0, 1]);
     expect(keeper.confirmedStep).toBe(1);
     // Dropped, not left pending: the next step needs no sync, and a later healthy one is handed out.
     expect(keeper.wantsSync).toBe(false);
     weight = 3;
     await keeper.maybeTake(3);
     keeper.confirm(4);
-    expect(taken.map((s) => s.step)).toEqual([0, 1, 3]);
+    expect(taken).toEqual([0, 1, 3]);
   });
 });

@@ -5,7 +5,7 @@
  * config.json of a hub repo, whose absence means the repo or revision is wrong (see hubSource).
  */
 import { checkRelativePath, type FileSource } from './file-source';
-import { DownloadError, downloadFile, headFile, type DownloadProgress } from './download';
+import { DownloadError, downloadFile, headFile, type DownloadProgress, type HeadResult } from './download';
 import { DEFAULT_HUB_ENDPOINT, hubFolderUrl } from './model-ref';
 
 export interface HttpSourceOptions {
@@ -50,27 +50,28 @@ export function downloadSource(folderUrl: string, opts: HttpSourceOptions = {}):
       throw err;
     }
   };
+  /** HEAD's answer, or 'refused' where the host does not do HEAD (405, as some static hosts). */
+  const head = async (path: string): Promise<HeadResult | null | 'refused'> => {
+    try {
+      return await headFile(fileUrl(path), fetchOpts);
+    } catch (err) {
+      if (err instanceof DownloadError && err.status === 405) return 'refused';
+      throw err;
+    }
+  };
   return {
     description: opts.description ?? base,
     folderUrl: base,
     fileUrl,
     read,
     async exists(path) {
-      try {
-        return (await headFile(fileUrl(path), fetchOpts)) !== null;
-      } catch (err) {
-        // Some static hosts refuse HEAD (405); asking with GET is slower but answers the question.
-        if (err instanceof DownloadError && err.status === 405) return (await read(path)) !== null;
-        throw err;
-      }
+      const answer = await head(path);
+      // A host that refuses HEAD: asking with GET is slower but answers the question.
+      return answer === 'refused' ? (await read(path)) !== null : answer !== null;
     },
     async size(path) {
-      try {
-        return (await headFile(fileUrl(path), fetchOpts))?.sizeBytes ?? null;
-      } catch (err) {
-        if (err instanceof DownloadError && err.status === 405) return null;
-        throw err;
-      }
+      const answer = await head(path);
+      return answer === 'refused' ? null : answer?.sizeBytes ?? null;
     },
   };
 }

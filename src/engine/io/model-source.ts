@@ -6,9 +6,8 @@
  */
 import type { FileSource } from './file-source';
 import type { DownloadProgress } from './download';
-import { downloadSource } from './http-source';
-import { hubSource } from './http-source';
-import { cachedModelSource, type CachedModelInfo, type ModelFileCache } from './model-cache';
+import { downloadSource, hubSource } from './http-source';
+import { cachedModelSource, type CachedModelInfo, type CachedModelSource, type ModelFileCache } from './model-cache';
 import { DEFAULT_HUB_ENDPOINT, modelHost, modelRefText, parseModelRef, type ModelRef } from './model-ref';
 
 export interface OpenModelSourceOptions {
@@ -31,6 +30,8 @@ export interface OpenedModelSource {
   /** The host downloaded from; null for built-ins (the app's own origin). */
   host: string | null;
   source: FileSource;
+  /** The same source when it goes through the model cache (whether it served from it, why it could not keep it); else null. */
+  cached: CachedModelSource | null;
   /** After a successful, validated load: marks the model cached (null: not cached, or no cache). */
   commit(): Promise<CachedModelInfo | null>;
   /** After a failed or cancelled load: removes what was cached of it. */
@@ -53,6 +54,7 @@ export function openModelSource(text: string, opts: OpenModelSourceOptions): Ope
     model,
     host: modelHost(ref, endpoint),
     source,
+    cached: null,
     commit: async () => null,
     discard: async () => undefined,
   });
@@ -60,7 +62,7 @@ export function openModelSource(text: string, opts: OpenModelSourceOptions): Ope
   const base = ref.kind === 'hub' ? hubSource(ref.repo, ref.revision, { ...http, endpoint }) : downloadSource(ref.url, http);
   if (!opts.cache) return uncached(base);
   const cached = cachedModelSource({ model, base, location: base.folderUrl, cache: opts.cache });
-  return { ref, model, host: modelHost(ref, endpoint), source: cached, commit: () => cached.commit(), discard: () => cached.discard() };
+  return { ref, model, host: modelHost(ref, endpoint), source: cached, cached, commit: () => cached.commit(), discard: () => cached.discard() };
 }
 
 /**
