@@ -83,6 +83,12 @@ export class Trainer {
   private pendingTokens = 0;
   private pendingSteps = 0;
   private readonly runBytes: number;
+  /**
+   * Benchmarks only (src/engine/bench/step-probe.ts): called inside tf.variableGrads right after
+   * the loss is computed — the end of the forward pass, while what backward needs is alive.
+   * Null in training: one property check per step, no sync.
+   */
+  forwardProbe: (() => void) | null = null;
 
   constructor(private readonly options: TrainerOptions) {
     const groups = [...options.method.paramGroups, { name: 'head', variables: options.head.variables }]
@@ -132,7 +138,11 @@ export class Trainer {
     let value: tf.Scalar;
     let gradNorm: tf.Scalar;
     try {
-      const result = tf.variableGrads(() => this.lossOf(tensors, dropoutSeed), vars);
+      const result = tf.variableGrads(() => {
+        const loss = this.lossOf(tensors, dropoutSeed);
+        this.forwardProbe?.();
+        return loss;
+      }, vars);
       value = result.value;
       try {
         gradNorm = this.optimizer.apply(result.grads, lrFactor);
