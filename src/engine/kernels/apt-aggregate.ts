@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { matMul2d } from './matmul';
+import { matMul2d } from '../blocks/linear';
 
 /**
  * APT's prompt aggregation (Wu et al. 2023, eq. 13, the part inside e^s·(SA(X) + ·)):

@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { matMul2d } from '../kernels/matmul';
+import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import type { AttentionExtras, LinearRole, LinearShape, LinearSite, ModelHooks, ModelShape } from './hooks';
@@ -7,6 +7,7 @@ import { checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, ModelLoadError,
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
+import { attention as fusedAttention } from '../blocks/attention';
 import type { Rng } from '../data/rng';
 
 /**
@@ -225,11 +226,15 @@ export class Gpt2Model implements BackboneModel {
     }
     let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
     if (c.scaleAttnByInverseLayerIdx) scale /= layer + 1;
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), bias);
-    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
-    extras?.observeProbabilities?.(softmax);
-    const probs = maybeDropout(softmax, c.attnPdrop, seeds.next());
-    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
+    const heads4 = fusedAttention(q, k, v, {
+      scale,
+      bias,
+      biasNeedsGrad: false,
+      dropoutRate: c.attnPdrop,
+      dropoutSeed: seeds.next(),
+      observeProbabilities: extras?.observeProbabilities,
+    });
+    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
     const out = this.linear(projSite, context, hooks, seeds);
     return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.residPdrop, seeds.next());
   }

@@ -1,11 +1,12 @@
 import { tf } from '../tf';
-import { matMul2d } from '../kernels/matmul';
+import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import { type T5Config, t5LinearSpecs, t5ModelShape, t5TiedAliases, t5WeightShapes } from './t5-config';
 import type { AttentionExtras, LinearSite, ModelHooks, ModelShape, Stack } from './hooks';
 import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
-import { activation, maybeDropout, ownedVariable } from './layers';
+import { activation, maybeDropout, ownedVariable, rmsNorm } from './layers';
+import { attention as fusedAttention } from '../blocks/attention';
 
 /**
  * T5 as Hugging Face's T5ForConditionalGeneration computes it, in float32: an encoder and a
@@ -61,14 +62,6 @@ export function t5RelativePositionBucket(relativePosition: number, bidirectional
   const f = Math.fround;
   const scaled = f(f(f(Math.log(f(distance / maxExact))) / f(Math.log(maxDistance / maxExact))) * (buckets - maxExact));
   return bucket + Math.min(maxExact + Math.trunc(scaled), buckets - 1);
-}
-
-/** T5LayerNorm: x / √(mean(x²) + eps) · w, no mean subtraction, no bias. */
-function rmsNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const meanSquare = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as tf.Tensor3D;
-  });
 }
 
 /** nn.Linear [out, in] → [in, out], on the host (load time, no GPU work). */
@@ -277,11 +270,16 @@ export class T5Model implements BackboneModel {
   /** Logits [B, T', vocab]; a tied head first scales the hidden states by d_model^-½ (as HF). */
   lmLogits(decoderHidden: tf.Tensor3D, head: tf.Tensor2D = this.lmHeadWeight() as tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const [b, t, d] = decoderHidden.shape;
-      let h = decoderHidden.reshape([b * t, d]) as tf.Tensor2D;
-      if (this.config.tieWordEmbeddings) h = tf.mul(h, this.config.dModel ** -0.5);
-      return matMul2d(h, head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
+      const [b, t] = decoderHidden.shape;
+      return matMul2d(this.lmHeadInput(decoderHidden), head, false, true).reshape([b, t, head.shape[0]]) as tf.Tensor3D;
     });
+  }
+
+  /** What the LM head multiplies, [B·T, d]: the decoder's hidden states, rescaled by d_model^-½ when the head is tied. */
+  lmHeadInput(decoderHidden: tf.Tensor3D): tf.Tensor2D {
+    const [b, t, d] = decoderHidden.shape;
+    const h = decoderHidden.reshape([b * t, d]) as tf.Tensor2D;
+    return this.config.tieWordEmbeddings ? (tf.mul(h, this.config.dModel ** -0.5) as tf.Tensor2D) : h;
   }
 
   /**
@@ -469,16 +467,27 @@ export class T5Model implements BackboneModel {
       v = tf.concat([tileBatch(this.linear(`${p}.v`, prefixHidden, hooks, seeds)), v], 2);
       fullBias = tf.concat([tf.zeros([bias.shape[0], heads, seq, prefix]), tf.broadcastTo(bias, [bias.shape[0], heads, seq, keys])], 3);
     }
-    const scores = tf.add(tf.matMul(q, k, false, true), fullBias);
-    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
-    extras?.observeProbabilities?.(softmax);
-    const probs = maybeDropout(softmax, c.dropoutRate, seeds.next());
-    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, inner]) as tf.Tensor2D;
+    const heads4 = fusedAttention(q, k, v, {
+      scale: 1,
+      bias: fullBias,
+      // Self-attention's bias holds the position bias, which trains under full fine-tuning;
+      // cross-attention's is a padding mask only.
+      biasNeedsGrad: p.endsWith('SelfAttention') && this.positionBiasTrains(),
+      dropoutRate: c.dropoutRate,
+      dropoutSeed: seeds.next(),
+      observeProbabilities: extras?.observeProbabilities,
+    });
+    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, inner]) as tf.Tensor2D;
     return this.linear(`${p}.o`, context, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
   }
 
   // ------------------------------------------------------------------------------------------
   // Masks and position biases
+
+  /** Whether either stack's relative-position table is being trained. */
+  private positionBiasTrains(): boolean {
+    return (['encoder', 'decoder'] as const).some((stack) => this.variable(`${stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight`).trainable);
+  }
 
   /** The relative-position bias [1, H, q, k] of a stack, from its block-0 table (HF's compute_bias). */
   private positionBias(stack: Stack, queryLen: number, keyLen: number): tf.Tensor4D {

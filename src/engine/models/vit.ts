@@ -1,10 +1,11 @@
 import { tf } from '../tf';
-import { matMul2d } from '../kernels/matmul';
+import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import { type VitConfig, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
 import type { AttentionExtras, AttentionSite, LinearSite, ModelHooks, ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
+import { attention as fusedAttention } from '../blocks/attention';
 import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, type ForwardOptions, ModelLoadError } from './model';
 
 /**
@@ -301,11 +302,15 @@ export class VitModel implements BackboneModel {
       k = tf.concat([tileBatch(this.linear(kSite, prefixHidden, hooks, seeds)), k], 2);
       v = tf.concat([tileBatch(this.linear(vSite, prefixHidden, hooks, seeds)), v], 2);
     }
-    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
-    const softmax = tf.softmax(scores, -1) as tf.Tensor4D;
-    extras?.observeProbabilities?.(softmax);
-    const probs = maybeDropout(softmax, c.attentionDropout, seeds.next());
-    const context = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
+    const heads4 = fusedAttention(q, k, v, {
+      scale: 1 / Math.sqrt(headDim),
+      bias: null,
+      biasNeedsGrad: false,
+      dropoutRate: c.attentionDropout,
+      dropoutSeed: seeds.next(),
+      observeProbabilities: extras?.observeProbabilities,
+    });
+    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
     const out = this.linear(outSite, context, hooks, seeds);
     return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.hiddenDropout, seeds.next());
   }

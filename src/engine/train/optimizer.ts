@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { ownedVariable } from '../models/layers';
+import { blockKernels } from '../blocks/seam';
 
 /**
  * Adam / AdamW with parameter groups, each with its own learning rate (DePT's prompt and
@@ -65,33 +66,35 @@ export class GroupedAdam {
   /**
    * Applies one update. `grads` by variable name (as tf.variableGrads returns them);
    * `lrFactor` comes from the schedule. Returns the global gradient norm before clipping.
+   * Through the seam's fused kernels: one sum-of-squares over all gradients, then one update per
+   * parameter group (a handful of kernels each on backends with their own, not ~10 per variable).
+   * The clip factor stays a tensor, so clipping needs no host sync.
    */
   apply(grads: tf.NamedTensorMap, lrFactor: number): tf.Scalar {
     this.stepCount++;
     const { beta1, beta2, epsilon, weightDecay, kind, clipNorm } = this.settings;
     const t = this.stepCount;
-    const bias1 = 1 - beta1 ** t;
-    const bias2 = 1 - beta2 ** t;
+    const kernels = blockKernels();
     return tf.tidy(() => {
       const present = this.slots.filter((s) => grads[s.variable.name]);
-      const squares = present.map((s) => tf.sum(tf.square(grads[s.variable.name])));
-      const norm = squares.length > 0 ? tf.sqrt(tf.addN(squares)) : tf.scalar(0);
+      const norm = tf.sqrt(kernels.sumOfSquares(present.map((s) => grads[s.variable.name]))) as tf.Scalar;
       // min(1, clip/(norm+1e-6)) as torch.nn.utils.clip_grad_norm_.
-      const clipFactor = clipNorm === null ? tf.scalar(1) : tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
-      for (const slot of present) {
-        const lr = slot.lr * lrFactor;
-        let g = tf.mul(grads[slot.variable.name], clipFactor);
-        let p: tf.Tensor = slot.variable;
-        if (weightDecay > 0 && kind === 'adam') g = tf.add(g, tf.mul(p, weightDecay));
-        if (weightDecay > 0 && kind === 'adamw') p = tf.sub(p, tf.mul(p, lr * weightDecay));
-        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        slot.m.assign(m);
-        slot.v.assign(v);
-        const update = tf.div(tf.div(m, bias1), tf.add(tf.sqrt(tf.div(v, bias2)), epsilon));
-        slot.variable.assign(tf.sub(p, tf.mul(update, lr)));
+      const clipFactor = (clipNorm === null ? tf.scalar(1) : tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)))) as tf.Scalar;
+      const byLr = new Map<number, Slot[]>();
+      for (const slot of present) byLr.set(slot.lr, [...(byLr.get(slot.lr) ?? []), slot]);
+      for (const [lr, slots] of byLr) {
+        const updated = kernels.adamUpdate(
+          { params: slots.map((s) => s.variable), grads: slots.map((s) => grads[s.variable.name]), m: slots.map((s) => s.m), v: slots.map((s) => s.v) },
+          clipFactor,
+          { kind, lr: lr * lrFactor, beta1, beta2, epsilon, weightDecay, bias1: 1 - beta1 ** t, bias2: 1 - beta2 ** t },
+        );
+        slots.forEach((slot, i) => {
+          slot.m.assign(updated[i].m);
+          slot.v.assign(updated[i].v);
+          slot.variable.assign(updated[i].p);
+        });
       }
-      return norm as tf.Scalar;
+      return norm;
     });
   }
 

@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import { matMul2d } from '../../kernels/matmul';
+import { matMul2d } from '../../blocks/linear';
 import type { VitModel } from '../../models/vit';
 import type { ModelHooks } from '../../models/hooks';
 import type { HostTensor } from '../../io/safetensors';

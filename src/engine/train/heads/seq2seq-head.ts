@@ -8,6 +8,8 @@ import { ownedVariable } from '../../models/layers';
 import { expectBatch, type AnyBatchTensors, type Seq2SeqBatchTensors } from '../batch-tensors';
 import type { TaskHead } from '../task-head';
 import { nll } from './losses';
+import { lmCrossEntropy } from '../../blocks/cross-entropy';
+import { matMul2d } from '../../blocks/linear';
 
 const LM_HEAD = 'base_model.model.lm_head.weight';
 
@@ -37,28 +39,32 @@ export class Seq2SeqHead implements TaskHead {
     return (this.untied ?? this.model.lmHeadWeight()) as tf.Tensor2D;
   }
 
-  /** Logits [B·T', vocab] at every target position. */
-  private targetLogits(b: Seq2SeqBatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor2D {
+  /** The LM head's input [B·T', d] at every target position (teacher forcing). */
+  private targetHidden(b: Seq2SeqBatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor2D {
     const { ids, batch, length } = b.targetHost;
     const decoderInput = tf.tensor2d(this.model.shiftRight(ids, batch, length), [batch, length], 'int32');
     try {
       return tf.tidy(() => {
         const encoder = this.model.encode(b.inputIds, b.attentionMask, { hooks, dropoutSeed });
-        const hidden = this.model.decode(decoderInput, encoder, { hooks, dropoutSeed });
-        const logits = this.model.lmLogits(hidden, this.lmHead());
-        return logits.reshape([batch * length, -1]) as tf.Tensor2D;
+        return this.model.lmHeadInput(this.model.decode(decoderInput, encoder, { hooks, dropoutSeed }));
       });
     } finally {
       decoderInput.dispose();
     }
   }
 
+  /** Logits [B·T', vocab] at every target position. */
+  private targetLogits(b: Seq2SeqBatchTensors, hooks: ModelHooks, dropoutSeed: number | null): tf.Tensor2D {
+    return tf.tidy(() => matMul2d(this.targetHidden(b, hooks, dropoutSeed), this.lmHead(), false, true));
+  }
+
+  /** Mean cross-entropy over real target tokens, through the chunked fused block (no [B·T', V] tensor is kept). */
   loss(batch: AnyBatchTensors, hooks: ModelHooks, dropoutSeed: number | null = null): tf.Scalar {
     const b = expectBatch(batch, 'seq2seq');
     return tf.tidy(() => {
-      const losses = nll(this.targetLogits(b, hooks, dropoutSeed), b.targetIds.reshape([-1]) as tf.Tensor1D);
-      const mask = b.targetMask.reshape([-1]).toFloat();
-      return tf.div(tf.sum(tf.mul(losses, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+      const mask = b.targetMask.reshape([-1]).toFloat() as tf.Tensor1D;
+      const weights = tf.div(mask, tf.maximum(tf.sum(mask), 1)) as tf.Tensor1D;
+      return lmCrossEntropy(this.targetHidden(b, hooks, dropoutSeed), this.lmHead(), b.targetIds.reshape([-1]) as tf.Tensor1D, weights);
     });
   }
 

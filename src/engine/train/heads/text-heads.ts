@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import { matMul2d } from '../../kernels/matmul';
+import { matMul2d } from '../../blocks/linear';
 import type { Gpt2Model } from '../../models/gpt2';
 import type { ModelHooks } from '../../models/hooks';
 import type { HostTensor } from '../../io/safetensors';
@@ -10,6 +10,7 @@ import { ownedVariable } from '../../models/layers';
 import { expectBatch, type AnyBatchTensors, type BatchTensors } from '../batch-tensors';
 import type { TaskHead } from '../task-head';
 import { classificationCounts, lastTokenSelector, nll } from './losses';
+import { lmCrossEntropy } from '../../blocks/cross-entropy';
 
 /**
  * GPT-2's task heads. Language modelling uses the (tied) LM head; classification pools the last
@@ -42,22 +43,29 @@ export class LmHead implements TaskHead {
     return (this.untied ?? this.model.lmHeadWeight()) as tf.Tensor2D;
   }
 
-  /** Logits predicting token t+1 at each real position t, and the targets; prompt rows dropped. */
-  private shifted(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number) {
+  /** Hidden states [B·(T−1), d] that predict token t+1 at each position t, and the targets; prompt rows dropped. */
+  private shiftedInputs(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number) {
     const [b, , d] = hidden.shape;
     const t = batch.inputIds.shape[1];
-    const inputs = tf.slice(hidden, [0, prefix, 0], [b, t - 1, d]) as tf.Tensor3D;
-    const logits = this.model.lmLogits(inputs, this.head()).reshape([b * (t - 1), -1]) as tf.Tensor2D;
+    const inputs = tf.slice(hidden, [0, prefix, 0], [b, t - 1, d]).reshape([b * (t - 1), d]) as tf.Tensor2D;
     const targets = tf.slice(batch.inputIds, [0, 1], [b, t - 1]).reshape([-1]) as tf.Tensor1D;
     const mask = tf.slice(batch.attentionMask, [0, 1], [b, t - 1]).reshape([-1]).toFloat() as tf.Tensor1D;
-    return { logits, targets, mask };
+    return { inputs, targets, mask };
   }
 
+  /** Logits predicting token t+1 at each real position t, and the targets. */
+  private shifted(hidden: tf.Tensor3D, batch: BatchTensors, prefix: number) {
+    const { inputs, targets, mask } = this.shiftedInputs(hidden, batch, prefix);
+    return { logits: matMul2d(inputs, this.head(), false, true), targets, mask };
+  }
+
+  /** Mean next-token cross-entropy over real targets, through the chunked fused block (no [B·T, V] tensor is kept). */
   loss(batch: AnyBatchTensors, hooks: ModelHooks, dropoutSeed: number | null = null): tf.Scalar {
     const b = expectBatch(batch, 'text');
     return tf.tidy(() => {
-      const { logits, targets, mask } = this.shifted(hiddenOf(this.model, b, hooks, dropoutSeed), b, hooks.prefixLength ?? 0);
-      return tf.div(tf.sum(tf.mul(nll(logits, targets), mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+      const { inputs, targets, mask } = this.shiftedInputs(hiddenOf(this.model, b, hooks, dropoutSeed), b, hooks.prefixLength ?? 0);
+      const weights = tf.div(mask, tf.maximum(tf.sum(mask), 1)) as tf.Tensor1D;
+      return lmCrossEntropy(inputs, this.head(), targets, weights);
     });
   }
 

@@ -1,0 +1,57 @@
+import { tf } from '../tf';
+
+/**
+ * `tf.customGrad` for blocks whose inputs are partly frozen. tfjs's customGrad must return a
+ * gradient for every input it is given, so a frozen weight passed in would have its gradient
+ * computed (and allocated) only to be thrown away: exactly the work PEFT is meant to save. Here
+ * a frozen input is captured instead of passed, and the backward learns which gradients are
+ * wanted from `needsGrad` (the forward is told too, so it keeps only what those need).
+ *
+ * The forward runs inside customGrad, so none of its ops is recorded on the tape; only what it
+ * hands to `save` is kept for the backward. The backward runs in its own tidy, so its
+ * temporaries are freed block by block instead of at the end of the whole backward pass.
+ */
+export interface FusedForward {
+  value: tf.Tensor;
+  /** Tensors the backward needs (kept until the backward pass; nothing else is). */
+  saved: tf.Tensor[];
+  /** Gradients of all inputs in order; entries whose `needsGrad` is false may be null. */
+  backward: (dy: tf.Tensor, saved: tf.Tensor[], needsGrad: readonly boolean[]) => Array<tf.Tensor | null>;
+}
+
+/** True unless `t` is a frozen variable (a tensor computed from trainable ones needs its gradient). */
+export function needsGrad(t: tf.Tensor | null | undefined): boolean {
+  if (!t) return false;
+  return !(t instanceof tf.Variable) || t.trainable;
+}
+
+export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: readonly boolean[]) => FusedForward): tf.Tensor {
+  const wanted = inputs.map((t) => needsGrad(t));
+  const differentiable = inputs.filter((t, i): t is tf.Tensor => wanted[i] && t !== null);
+  if (differentiable.length === 0) {
+    // Nothing to differentiate (evaluation of a frozen path): plain forward, nothing saved.
+    // (The tidy frees what would have been saved; inputs made outside it are left alone.)
+    return tf.tidy(() => forward(wanted).value);
+  }
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const { value, saved, backward } = forward(wanted);
+    save(saved);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const grads = backward(dy, kept, wanted);
+          const out: tf.Tensor[] = [];
+          inputs.forEach((input, i) => {
+            if (!wanted[i] || input === null) return;
+            const g = grads[i];
+            if (!g) throw new Error(`fused block: no gradient for input ${i}`);
+            out.push(g);
+          });
+          return out;
+        }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor)(...differentiable);
+}
