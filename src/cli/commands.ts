@@ -5,7 +5,7 @@ import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
 import { vitClassifierParams, vitParamCount, vitPatchGrid } from '../engine/models/vit-config';
 import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
 import { isTaskId, taskById, taskFamilyProblem, TASKS, tasksForFamily, type TaskInfo } from '../engine/data/tasks';
-import type { MethodSpec } from '../engine/experiment/spec';
+import type { ExperimentSpec, MethodSpec } from '../engine/experiment/spec';
 import type { ContinualSummary } from '../engine/continual/events';
 import { continualTrainableParams, strategyMethodProblem } from '../engine/continual/params';
 import { STRATEGY_NAMES } from '../engine/continual/settings';
@@ -195,16 +195,24 @@ function deptDetails(shape: ModelShape, seqLen: number, config: DeptConfig): Rec
   };
 }
 
+/** `--checkpoint none|blocks` over the spec's `memory.checkpoint`. */
+function withCheckpointOption(spec: ExperimentSpec, value: string | true | undefined): ExperimentSpec {
+  if (value === undefined) return spec;
+  if (value !== 'none' && value !== 'blocks') throw new UsageError(`--checkpoint: expected none or blocks, got ${value === true ? 'nothing' : JSON.stringify(value)}`);
+  return { ...spec, memory: { checkpoint: value } };
+}
+
 /**
- * `train <spec.json | link> [--save-adapter <dir>] [--verbose]`: one JSON line per event. On a
+ * `train <spec.json | link> [--save-adapter <dir>] [--checkpoint none|blocks] [--verbose]`: one
+ * JSON line per event; `--checkpoint` overrides the spec's `memory.checkpoint`. On a
  * task stream it also writes readable lines to `note` (stderr): each strategy's result after each
  * task as it comes, then the accuracy matrices and a summary table.
  */
 export async function trainCommand(argv: string[], print: Print, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
   const { positionals, options } = parseArgs(argv, ['verbose']);
   const input = positionals[0];
-  if (!input) throw new UsageError('usage: train <spec.json | experiment link> [--save-adapter <dir>]');
-  const spec = await readSpecArgument(input, print);
+  if (!input) throw new UsageError('usage: train <spec.json | experiment link> [--save-adapter <dir>] [--checkpoint none|blocks]');
+  const spec = withCheckpointOption(await readSpecArgument(input, print), options.get('checkpoint'));
   const saveDir = options.get('save-adapter');
   const verbose = options.get('verbose') === true;
   // config.json alone: a task the model's family does not run fails before anything is loaded.

@@ -137,4 +137,21 @@ describe('cli train with a link', () => {
     expect(start.trainable.method).toBe(4 * tinyConfig.n_embd);
     expect(r.lines.filter((l) => l.type === 'step')).toHaveLength(2);
   });
+
+  it('--checkpoint blocks trains with activation checkpointing: the spec says so and the losses are those without it', () => {
+    const link = '#model=tiny-gpt2&task=lm-spam&methods=lora&steps=2&batch=2&seq=16&eval.every=0&eval.batches=1';
+    const losses = (args: string[]) => {
+      const r = runCli(['train', link, ...args]);
+      expect(r.status, r.stderr).toBe(0);
+      return { spec: r.lines.find((l) => l.type === 'spec') as { spec: { memory: { checkpoint: string } } }, steps: r.lines.filter((l) => l.type === 'step').map((l) => l.loss) };
+    };
+    const plain = losses([]);
+    const checkpointed = losses(['--checkpoint', 'blocks']);
+    expect(plain.spec.spec.memory.checkpoint).toBe('none');
+    expect(checkpointed.spec.spec.memory.checkpoint).toBe('blocks');
+    expect(checkpointed.steps).toEqual(plain.steps);
+    const bad = runCli(['train', link, '--checkpoint', 'layers']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--checkpoint/);
+  });
 });

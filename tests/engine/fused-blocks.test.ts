@@ -335,7 +335,7 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     // Kernel counts of one forward + backward: a trained weight needs dX and dW, a frozen one dX only.
     const products = async (weight: tf.Variable) => {
       const info = await tf.profile(() => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(affine(x, weight, bias), r)) as tf.Scalar);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(affine(x as tf.Tensor2D, weight as tf.Tensor2D, bias as tf.Tensor1D), r)) as tf.Scalar);
         tf.dispose([value, grads]);
       });
       return kernelCalls(info).filter((kernel) => /MatMul/.test(kernel.name)).length;

@@ -105,8 +105,19 @@ describe('specToHash: readable, complete, stable', () => {
       model: a.model,
       version: a.version,
       continual: { ...a.continual },
+      memory: { checkpoint: a.memory.checkpoint },
     } as ExperimentSpec;
     expect(specToHash(b)).toBe(specToHash(a));
+  });
+
+  it('carries activation checkpointing as ckpt=blocks, and leaves it out while it is off', () => {
+    expect(specToHash(DEFAULT_SPEC)).not.toContain('ckpt');
+    const on = specToHash(spec({ memory: { checkpoint: 'blocks' } }));
+    expect(on).toContain('&ckpt=blocks&');
+    expect(hashToSpec(on).spec.memory.checkpoint).toBe('blocks');
+    const bad = hashToSpec(on.replace('ckpt=blocks', 'ckpt=layers'));
+    expect(bad.spec.memory.checkpoint).toBe('none');
+    expect(bad.notices.join(' ')).toContain('ckpt');
   });
 
   it('writes null clipping as clip=none, schedules and enums by name, small floats exactly', () => {

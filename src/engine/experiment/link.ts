@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DEFAULT_SPEC, SPEC_VERSION, SpecError, experimentSpecSchema, parseExperimentSpec, type ExperimentSpec, type MethodSpec } from './spec';
-import { METHODS, METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
-import type { MethodDefinition, MethodName } from '../methods/types';
+import { METHOD_INFOS, METHOD_NAMES, resolveMethodConfig } from '../methods/catalog';
+import type { MethodInfo, MethodName } from '../methods/types';
 import { TASKS, isTaskId, taskById, taskFamilyProblem } from '../data/tasks';
 import { builtInModel } from './built-in-models';
 import { modelRefText, parseModelRef } from '../io/model-ref';
@@ -85,7 +85,12 @@ const FIELDS: readonly Field[] = [
   { key: 'eval.every', kind: 'number', schema: S.eval.shape.every, get: (s) => s.eval.every, set: (s, v) => void (s.eval.every = v as number) },
   { key: 'eval.batches', kind: 'number', schema: S.eval.shape.maxBatches, get: (s) => s.eval.maxBatches, set: (s, v) => void (s.eval.maxBatches = v as number) },
   { key: 'log', kind: 'number', schema: S.logEvery, get: (s) => s.logEvery, set: (s, v) => void (s.logEvery = v as number) },
+  // Written only when on (see specToHash), so links made before checkpointing existed stay as they were.
+  { key: 'ckpt', kind: 'enum', schema: S.memory.shape.checkpoint, get: (s) => s.memory.checkpoint, set: (s, v) => void (s.memory.checkpoint = v as ExperimentSpec['memory']['checkpoint']) },
 ];
+
+/** Fields left out of a link while they hold their default. */
+const OMITTED_AT_DEFAULT: Readonly<Record<string, string>> = { ckpt: 'none' };
 
 // ---------------------------------------------------------------------------------------------
 // Continual settings (`cl.*`): written only for a task stream, so every other link stays as it was.
@@ -239,7 +244,11 @@ export function specToHash(input: ExperimentSpec): string {
     `task=${writeScalar(spec.task, 'task')}`,
     `methods=${spec.methods.map((m) => writeScalar(m.name, 'methods')).join(',')}`,
   ];
-  for (const field of FIELDS) parts.push(`${field.key}=${writeScalar(field.get(spec), field.key)}`);
+  for (const field of FIELDS) {
+    const value = field.get(spec);
+    if (OMITTED_AT_DEFAULT[field.key] === value) continue;
+    parts.push(`${field.key}=${writeScalar(value, field.key)}`);
+  }
   if (isStreamTask(spec.task)) {
     parts.push(`cl.strategies=${spec.continual.strategies.map((name) => writeScalar(name, 'cl.strategies')).join(',')}`);
     for (const field of CONTINUAL_FIELDS) parts.push(`${field.key}=${writeScalar(field.get(spec.continual), field.key)}`);
@@ -314,7 +323,7 @@ function optionCandidates(raw: string, sample: unknown, hasSample: boolean): Rea
 
 /** Reads `<method>.<option>` keys for one method; returns its complete, validated options. */
 function readMethodOptions(
-  method: MethodDefinition<unknown>,
+  method: MethodInfo<unknown>,
   keys: Array<[option: string, raw: string]>,
   notices: Notices,
   /** Options that replace the method's own defaults (a stream's LoRA has rank 4). */
@@ -604,7 +613,7 @@ export function hashToSpec(hash: string): LinkParseResult {
     notices.add(`ignored: method ${name} not in methods (${show(keys.join(', '))})`);
   }
   spec.methods = methodNames.map((name): MethodSpec => {
-    const method = METHODS.find((m) => m.name === name) as MethodDefinition<unknown>;
+    const method = METHOD_INFOS.find((m) => m.name === name) as MethodInfo<unknown>;
     const options = readMethodOptions(method, optionKeys.get(name) ?? [], notices, methodBase(name));
     // ViT has no vocabulary to sample prompt rows from: a prompt init the link leaves to the
     // default starts random there (no run on ViT can have used the vocabulary default).

@@ -51,6 +51,7 @@ export class MethodRun {
     const unsupported = definition.unsupportedReason?.(base.shape, task, methodSpec.options);
     if (unsupported) throw new Error(`${definition.title}: ${unsupported}`);
     this.model = buildModel(base.model, base.weights);
+    this.model.checkpointing.policy = spec.memory.checkpoint;
     try {
       this.method = definition.attach(this.model, task, methodSpec.options, rng.fork(`method:${runId}`));
       this.head = createTaskHead(this.model, task, { trainsLmHead: this.method.trainsLmHead ?? false, rng: rng.fork(`head:${runId}`) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { METHOD_NAMES, resolveMethodConfig } from '../methods/registry';
+import { METHOD_NAMES, resolveMethodConfig } from '../methods/catalog';
 import type { MethodName } from '../methods/types';
 import { continualSettingsSchema, DEFAULT_CONTINUAL } from '../continual/settings';
 
@@ -80,6 +80,15 @@ export const experimentSpecSchema = z
     logEvery: z.number().int().min(1),
     /** Task streams only (e.g. split-mnist): the strategies and ConPET's knobs; other tasks ignore it. */
     continual: continualSettingsSchema,
+    memory: z
+      .object({
+        /**
+         * Activation checkpointing: "blocks" keeps only each transformer block's input for the
+         * backward and recomputes the block there (the same gradients, one more forward).
+         */
+        checkpoint: z.enum(['none', 'blocks']),
+      })
+      .strict(),
   })
   .strict();
 
@@ -118,6 +127,7 @@ export const DEFAULT_SPEC: ExperimentSpec = {
   eval: { every: 20, maxBatches: 8 },
   logEvery: 1,
   continual: DEFAULT_CONTINUAL,
+  memory: { checkpoint: 'none' },
 };
 
 export class SpecError extends Error {

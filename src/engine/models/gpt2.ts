@@ -2,12 +2,13 @@ import { tf } from '../tf';
 import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
-import type { AttentionExtras, LinearRole, LinearShape, LinearSite, ModelHooks, ModelShape } from './hooks';
+import { NO_HOOKS, type AttentionExtras, type LinearRole, type LinearShape, type LinearSite, type ModelHooks, type ModelShape } from './hooks';
 import { checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
 import { attention as fusedAttention } from '../blocks/attention';
+import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
 import type { Rng } from '../data/rng';
 
 /**
@@ -20,6 +21,7 @@ import type { Rng } from '../data/rng';
 export class Gpt2Model implements BackboneModel {
   readonly family = 'gpt2' as const;
   readonly shape: ModelShape;
+  readonly checkpointing = new BlockCheckpointing();
   private readonly weights: Map<string, tf.Variable>;
   private readonly sites: LinearSite[][];
   /** 1/0 causal masks [1, 1, T, P+T] by shape: built once, not uploaded again every step. */
@@ -114,7 +116,7 @@ export class Gpt2Model implements BackboneModel {
    * 1/0 attention mask [B, T] (right padding).
    */
   forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    const hooks = options.hooks ?? {};
+    const hooks = options.hooks ?? NO_HOOKS;
     const prefix = hooks.prefixLength ?? 0;
     const [batch, seq] = inputIds.shape;
     const total = prefix + seq;
@@ -132,7 +134,11 @@ export class Gpt2Model implements BackboneModel {
       let x = maybeDropout(tf.add(tokenEmbeds, positions) as tf.Tensor3D, this.config.embdPdrop, seeds.next());
       const keyMask = prefix > 0 ? tf.concat([tf.ones([batch, prefix], 'int32'), attentionMask], 1) : attentionMask;
       const bias = this.attentionBias(keyMask as tf.Tensor2D, 0);
-      for (let layer = 0; layer < this.config.nLayer; layer++) x = this.block(layer, x, keyMask as tf.Tensor2D, bias, hooks, seeds);
+      for (let layer = 0; layer < this.config.nLayer; layer++) {
+        x = this.checkpointing.run(hooks, `h.${layer}`, [x, keyMask, bias], seeds, ([xi, mask, b], s) =>
+          this.block(layer, xi as tf.Tensor3D, mask as tf.Tensor2D, b as tf.Tensor4D, hooks, s),
+        ) as tf.Tensor3D;
+      }
       return layerNorm(x, this.variable('ln_f.weight') as tf.Tensor1D, this.variable('ln_f.bias') as tf.Tensor1D, this.config.layerNormEpsilon);
     });
   }
@@ -176,7 +182,7 @@ export class Gpt2Model implements BackboneModel {
     });
   }
 
-  private block(layer: number, x: tf.Tensor3D, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private block(layer: number, x: tf.Tensor3D, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const c = this.config;
     const p = `h.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}ln_1.weight`) as tf.Tensor1D, this.variable(`${p}ln_1.bias`) as tf.Tensor1D, c.layerNormEpsilon);
@@ -187,7 +193,7 @@ export class Gpt2Model implements BackboneModel {
     return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
   }
 
-  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const base = (input: tf.Tensor2D) => affine(input, site.weight as tf.Tensor2D, site.bias as tf.Tensor1D | null);
     return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
   }
@@ -198,7 +204,7 @@ export class Gpt2Model implements BackboneModel {
     keyMask: tf.Tensor2D,
     causalBias: tf.Tensor4D,
     hooks: ModelHooks,
-    seeds: DropoutSeeds,
+    seeds: SeedSource,
     extras?: AttentionExtras,
   ): tf.Tensor3D {
     const c = this.config;
@@ -239,7 +245,7 @@ export class Gpt2Model implements BackboneModel {
     return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.residPdrop, seeds.next());
   }
 
-  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const [batch, seq, d] = x.shape;
     const [, , fcSite, projSite] = this.sites[layer];
     const hidden = activation(this.linear(fcSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);

@@ -76,6 +76,9 @@ export interface ModelHooks {
   ) => tf.Tensor3D;
 }
 
+/** The hooks of a forward without a method: one shared object (per-hooks caches key on it). */
+export const NO_HOOKS: ModelHooks = Object.freeze({});
+
 export type ModelFamily = 'gpt2' | 'vit' | 't5';
 
 /** A linear layer as config.json implies it (no weights): what parameter formulas sum over. */

@@ -2,6 +2,7 @@ import type { tf } from '../tf';
 import type { HostTensor } from '../io/safetensors';
 import { firstNonFinite } from '../io/finite';
 import type { ForwardContext, LinearShape, LinearSite, ModelFamily, ModelHooks, ModelShape } from './hooks';
+import type { BlockCheckpointing, SeedSource } from '../blocks/checkpoint';
 
 /**
  * What every model (GPT-2, ViT, T5) offers the methods, whatever its forward pass looks like.
@@ -19,6 +20,8 @@ export interface BackboneModel {
   linearSites(): LinearSite[];
   /** The token embedding table [vocab, d] prompts may be initialised from; null for ViT. */
   tokenEmbeddingTable(): tf.Variable | null;
+  /** Activation checkpointing per block (off by default); the runner sets its policy. */
+  readonly checkpointing: BlockCheckpointing;
   dispose(): void;
 }
 
@@ -33,7 +36,7 @@ export class ModelLoadError extends Error {
 }
 
 /** Counter for distinct dropout seeds within one forward pass. */
-export class DropoutSeeds implements ForwardContext {
+export class DropoutSeeds implements ForwardContext, SeedSource {
   private calls = 0;
   constructor(private readonly base: number | null) {}
   next(): number | null {

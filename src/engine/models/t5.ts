@@ -3,10 +3,11 @@ import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import { type T5Config, t5LinearSpecs, t5ModelShape, t5TiedAliases, t5WeightShapes } from './t5-config';
-import type { AttentionExtras, LinearSite, ModelHooks, ModelShape, Stack } from './hooks';
+import { NO_HOOKS, type AttentionExtras, type LinearSite, type ModelHooks, type ModelShape, type Stack } from './hooks';
 import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
 import { activation, maybeDropout, ownedVariable, rmsNorm } from './layers';
 import { attention as fusedAttention } from '../blocks/attention';
+import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
 
 /**
  * T5 as Hugging Face's T5ForConditionalGeneration computes it, in float32: an encoder and a
@@ -85,6 +86,7 @@ function stackSeeds(options: ForwardOptions, stackIndex: 0 | 1): DropoutSeeds {
 export class T5Model implements BackboneModel {
   readonly family = 't5' as const;
   readonly shape: ModelShape;
+  readonly checkpointing = new BlockCheckpointing();
   private readonly weights: Map<string, tf.Variable>;
   private readonly sites: LinearSite[];
   private readonly siteByPath: Map<string, LinearSite>;
@@ -223,7 +225,7 @@ export class T5Model implements BackboneModel {
    * relative positions run over the whole sequence (PEFT's prompt tuning on T5).
    */
   encode(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, options: ForwardOptions = {}): T5EncoderOutput {
-    const hooks = options.hooks ?? {};
+    const hooks = options.hooks ?? NO_HOOKS;
     const prefix = hooks.prefixLength ?? 0;
     const [batch, seq] = inputIds.shape;
     const total = prefix + seq;
@@ -239,7 +241,9 @@ export class T5Model implements BackboneModel {
       if (prefix > 0) keyMask = tf.concat([tf.ones([batch, prefix]), keyMask], 1);
       const bias = tf.add(this.positionBias('encoder', total, total), this.keyBias(keyMask)) as tf.Tensor4D;
       let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
-      for (let layer = 0; layer < c.numLayers; layer++) x = this.encoderBlock(layer, x, bias, hooks, seeds);
+      for (let layer = 0; layer < c.numLayers; layer++) {
+        x = this.checkpointing.run(hooks, `encoder.${layer}`, [x, bias], seeds, ([xi, b], s) => this.encoderBlock(layer, xi as tf.Tensor3D, b as tf.Tensor4D, hooks, s)) as tf.Tensor3D;
+      }
       const hidden = maybeDropout(rmsNorm(x, this.variable('encoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
       return { hidden, keyMask };
     });
@@ -252,7 +256,7 @@ export class T5Model implements BackboneModel {
    * Returns hidden states [B, T', d] after decoder.final_layer_norm.
    */
   decode(decoderInputIds: tf.Tensor2D, encoder: T5EncoderOutput, options: ForwardOptions = {}, decoderMask?: tf.Tensor2D): tf.Tensor3D {
-    const hooks = options.hooks ?? {};
+    const hooks = options.hooks ?? NO_HOOKS;
     const c = this.config;
     const seq = decoderInputIds.shape[1];
     const seeds = stackSeeds(options, 1);
@@ -262,7 +266,11 @@ export class T5Model implements BackboneModel {
       if (decoderMask) selfBias = tf.add(selfBias, this.keyBias(tf.cast(decoderMask, 'float32') as tf.Tensor2D)) as tf.Tensor4D;
       const crossBias = this.keyBias(encoder.keyMask);
       let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
-      for (let layer = 0; layer < c.numDecoderLayers; layer++) x = this.decoderBlock(layer, x, encoder.hidden, selfBias, crossBias, hooks, seeds);
+      for (let layer = 0; layer < c.numDecoderLayers; layer++) {
+        x = this.checkpointing.run(hooks, `decoder.${layer}`, [x, encoder.hidden, selfBias, crossBias], seeds, ([xi, enc, self, cross], s) =>
+          this.decoderBlock(layer, xi as tf.Tensor3D, enc as tf.Tensor3D, self as tf.Tensor4D, cross as tf.Tensor4D, hooks, s),
+        ) as tf.Tensor3D;
+      }
       return maybeDropout(rmsNorm(x, this.variable('decoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
     });
   }
@@ -373,7 +381,7 @@ export class T5Model implements BackboneModel {
   // ------------------------------------------------------------------------------------------
   // Blocks
 
-  private encoderBlock(layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private encoderBlock(layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const p = `encoder.block.${layer}.`;
     const afterAttn = this.selfAttentionLayer('encoder', layer, x, bias, hooks, seeds);
     return this.feedForwardLayer(`${p}layer.1`, afterAttn, hooks, seeds);
@@ -386,7 +394,7 @@ export class T5Model implements BackboneModel {
     selfBias: tf.Tensor4D,
     crossBias: tf.Tensor4D,
     hooks: ModelHooks,
-    seeds: DropoutSeeds,
+    seeds: SeedSource,
   ): tf.Tensor3D {
     const c = this.config;
     const p = `decoder.block.${layer}.`;
@@ -398,7 +406,7 @@ export class T5Model implements BackboneModel {
   }
 
   /** T5LayerSelfAttention: x + dropout(SelfAttention(layer_norm(x))), the `attention` hook around the middle. */
-  private selfAttentionLayer(stack: Stack, layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private selfAttentionLayer(stack: Stack, layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const c = this.config;
     const p = `${stack}.block.${layer}.layer.0`;
     const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
@@ -408,7 +416,7 @@ export class T5Model implements BackboneModel {
   }
 
   /** T5LayerFF: x + dropout(wo(dropout(act(wi·x))))), gated: act(wi_0·x) ⊙ wi_1·x. */
-  private feedForwardLayer(p: string, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private feedForwardLayer(p: string, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const c = this.config;
     const [batch, seq, d] = x.shape;
     const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon).reshape([batch * seq, d]) as tf.Tensor2D;
@@ -425,7 +433,7 @@ export class T5Model implements BackboneModel {
     return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor3D;
   }
 
-  private linear(modulePath: string, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+  private linear(modulePath: string, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const site = this.siteByPath.get(modulePath);
     if (!site) throw new Error(`T5 has no linear "${modulePath}"`);
     const base = (input: tf.Tensor2D) => matMul2d(input, site.weight as tf.Tensor2D);
@@ -444,7 +452,7 @@ export class T5Model implements BackboneModel {
     kv: tf.Tensor3D,
     bias: tf.Tensor4D,
     hooks: ModelHooks,
-    seeds: DropoutSeeds,
+    seeds: SeedSource,
     extras?: AttentionExtras,
   ): tf.Tensor3D {
     const c = this.config;

@@ -3,9 +3,10 @@ import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import { type VitConfig, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
-import type { AttentionExtras, AttentionSite, LinearSite, ModelHooks, ModelShape } from './hooks';
+import { NO_HOOKS, type AttentionExtras, type AttentionSite, type LinearSite, type ModelHooks, type ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
 import { attention as fusedAttention } from '../blocks/attention';
+import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
 import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, type ForwardOptions, ModelLoadError } from './model';
 
 /**
@@ -44,6 +45,7 @@ export class VitModel implements BackboneModel {
   private readonly classifier: { weight: tf.Variable; bias: tf.Variable } | null;
   private readonly sites: LinearSite[][];
   readonly shape: ModelShape;
+  readonly checkpointing = new BlockCheckpointing();
 
   private constructor(
     readonly config: VitConfig,
@@ -189,11 +191,13 @@ export class VitModel implements BackboneModel {
     if (height !== c.imageSize || width !== c.imageSize) {
       throw new Error(`image is ${height}×${width}, the model expects ${c.imageSize}×${c.imageSize} (config.json image_size)`);
     }
-    const hooks = options.hooks ?? {};
+    const hooks = options.hooks ?? NO_HOOKS;
     const seeds = new DropoutSeeds(options.dropoutSeed ?? null);
     return tf.tidy(() => {
       let x = this.embed(pixels, hooks, seeds);
-      for (let layer = 0; layer < c.layers; layer++) x = this.block(layer, x, hooks, seeds);
+      for (let layer = 0; layer < c.layers; layer++) {
+        x = this.checkpointing.run(hooks, `layer.${layer}`, [x], seeds, ([xi], s) => this.block(layer, xi as tf.Tensor3D, hooks, s)) as tf.Tensor3D;
+      }
       return layerNorm(x, this.variable('layernorm.weight') as tf.Tensor1D, this.variable('layernorm.bias') as tf.Tensor1D, c.layerNormEps);
     });
   }
@@ -239,7 +243,7 @@ export class VitModel implements BackboneModel {
    * + positions → `inputEmbeddings` hook → CLS (+ its position) in front. Prompts a hook adds
    * get no positions (VPT-shallow).
    */
-  private embed(pixels: tf.Tensor4D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private embed(pixels: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const c = this.config;
     const d = c.hidden;
     const P = c.patchSize;
@@ -264,7 +268,7 @@ export class VitModel implements BackboneModel {
     return maybeDropout(x, c.hiddenDropout, seeds.next());
   }
 
-  private block(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private block(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const c = this.config;
     const p = `encoder.layer.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}layernorm_before.weight`) as tf.Tensor1D, this.variable(`${p}layernorm_before.bias`) as tf.Tensor1D, c.layerNormEps);
@@ -276,13 +280,13 @@ export class VitModel implements BackboneModel {
     return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
   }
 
-  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor2D {
+  private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const base = (input: tf.Tensor2D) => affine(input, site.weight as tf.Tensor2D, site.bias as tf.Tensor1D | null);
     return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
   }
 
   /** ViTSelfAttention + ViTSelfOutput: every token sees every token (no mask). */
-  private attention(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds, extras?: AttentionExtras): tf.Tensor3D {
+  private attention(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource, extras?: AttentionExtras): tf.Tensor3D {
     const c = this.config;
     const [batch, seq, d] = x.shape;
     const heads = c.heads;
@@ -316,7 +320,7 @@ export class VitModel implements BackboneModel {
   }
 
   /** ViTIntermediate + ViTOutput (the residual is added by `block`). */
-  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: DropoutSeeds): tf.Tensor3D {
+  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
     const [batch, seq, d] = x.shape;
     const [, , , , inSite, outSite] = this.sites[layer];
     const hidden = activation(this.linear(inSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);

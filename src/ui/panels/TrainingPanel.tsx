@@ -2,7 +2,7 @@ import type { ExperimentSpec } from '../../engine/experiment/spec';
 import { LR_GROUPS } from '../catalog';
 import { NumberField } from '../components/NumberField';
 import { SelectField } from '../components/SelectField';
-import { fixedInputLength } from '../../engine/models/families';
+import { fixedInputLength } from '../../engine/io/model-config';
 import { useModelShape } from '../model-info';
 import { specProblem } from '../spec-edit';
 import { useAppStore } from '../store';
@@ -70,6 +70,16 @@ export function TrainingPanel({ disabled }: { disabled: boolean }) {
           onChange={(kind) => setSpec({ ...spec, schedule: { ...spec.schedule, kind } })}
         />
         {field('Warm-up steps', (s) => s.schedule.warmupSteps, (s, v) => ({ ...s, schedule: { ...s.schedule, warmupSteps: v } }), true)}
+        <SelectField
+          label="Activation checkpointing"
+          value={spec.memory.checkpoint}
+          choices={[
+            { value: 'none', label: 'off: keep activations for backward' },
+            { value: 'blocks', label: 'per block: recompute in backward (less memory, one more forward)' },
+          ]}
+          disabled={disabled}
+          onChange={(checkpoint) => setSpec({ ...spec, memory: { checkpoint } })}
+        />
       </div>
       <div className="grid-2">
         {usedGroups.map((group) => (
