@@ -48,4 +48,18 @@ test('full fine-tuning vs prompt tuning vs LoRA train side by side on WebGPU', a
   expect(await runBytes('full')).toBe(4 * 3 * base);
   expect(await runBytes('prompt')).toBe(4 * (base + 3 * promptParams(config, 20)));
   expect(await runBytes('lora')).toBe(4 * (base + 3 * loraParams(config, 8, 2)));
+
+  // The training step's peak by part: full fine-tuning has no frozen weights but gradients and
+  // Adam state for every weight; LoRA and prompt tuning hold those for their few tensors only.
+  const stepMemory = page.getByTestId('chart-step-memory-table');
+  await expect(stepMemory.locator('tbody tr')).toHaveCount(3);
+  const part = async (title: string, key: string) => Number(await stepMemory.locator('tbody tr', { hasText: title }).locator(`td[data-key=${key}]`).getAttribute('data-value'));
+  expect(await part('Full fine-tuning', 'weights')).toBe(0);
+  expect(await part('Full fine-tuning', 'gradients')).toBe(4 * base);
+  expect(await part('Full fine-tuning', 'optimizer')).toBe(8 * base);
+  expect(await part('LoRA', 'weights')).toBe(4 * base);
+  expect(await part('LoRA', 'gradients')).toBe(4 * loraParams(config, 8, 2));
+  expect(await part('Prompt tuning', 'optimizer')).toBe(8 * promptParams(config, 20));
+  for (const title of ['Full fine-tuning', 'Prompt tuning', 'LoRA']) expect(await part(title, 'activations'), title).toBeGreaterThan(0);
+  await expect(table.locator('tr[data-method=lora] td[data-col=step-peak]')).toHaveText(/\d+(\.\d)? (KiB|MiB|GiB)/);
 });

@@ -24,7 +24,7 @@ export function activationKind(name: HfActivation): ActivationKind {
 export function activation<T extends tf.Tensor>(x: T, name: HfActivation): T {
   const kind = activationKind(name);
   const m = x.shape[x.shape.length - 1];
-  const x2 = x.reshape([-1, m]) as tf.Tensor2D;
+  const x2 = (x.rank === 2 ? x : x.reshape([-1, m])) as tf.Tensor2D;
   const y = runFused([x2], () => {
     const k = blockKernels();
     return {
@@ -33,5 +33,5 @@ export function activation<T extends tf.Tensor>(x: T, name: HfActivation): T {
       backward: (dy, [sx]) => [k.activationBackward(dy as tf.Tensor2D, sx as tf.Tensor2D, kind)],
     };
   });
-  return y.reshape(x.shape) as T;
+  return (x.rank === 2 ? y : y.reshape(x.shape)) as T;
 }

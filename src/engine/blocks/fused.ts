@@ -36,11 +36,16 @@ export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: read
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const { value, saved, backward } = forward(wanted);
-    save(saved);
+    // Variables outlive the step, so they are held by reference; saving would clone them (an
+    // Identity kernel each) for nothing. Everything else the forward made is freed unless saved.
+    const isVariable = saved.map((t) => t instanceof tf.Variable);
+    save(saved.filter((_, i) => !isVariable[i]));
     return {
       value,
-      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) =>
+      gradFunc: (dy: tf.Tensor, clones: tf.Tensor[]) =>
         tf.tidy(() => {
+          let next = 0;
+          const kept = saved.map((t, i) => (isVariable[i] ? t : clones[next++]));
           const grads = backward(dy, kept, wanted);
           const out: tf.Tensor[] = [];
           inputs.forEach((input, i) => {

@@ -9,7 +9,7 @@ import { runFused } from './fused';
  */
 function fusedNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D | null, eps: number, rms: boolean): T {
   const d = x.shape[x.shape.length - 1];
-  const x2 = x.reshape([-1, d]) as tf.Tensor2D;
+  const x2 = (x.rank === 2 ? x : x.reshape([-1, d])) as tf.Tensor2D;
   const y = runFused([x2, gamma, beta], () => {
     const k = blockKernels();
     const { y, mean, rstd } = k.normForward(x2, gamma, beta, eps, rms);
@@ -22,7 +22,7 @@ function fusedNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tenso
       },
     };
   });
-  return y.reshape(x.shape) as T;
+  return (x.rank === 2 ? y : y.reshape(x.shape)) as T;
 }
 
 /** torch.nn.LayerNorm over the last axis: biased variance, eps inside the square root. */

@@ -46,6 +46,12 @@ export interface BlockKernels {
   /** dLogits [n, V] = dLoss · weights · (softmax(logits) − onehot(targets)), softmax from the kept lse. */
   crossEntropyBackward(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D, lse: tf.Tensor1D, dLoss: tf.Scalar): tf.Tensor2D;
 
+  /**
+   * Batched matrix product over the last two axes, a [..., M, K]·b [..., K, N] with optional
+   * transposes of either operand; b's batch may be 1 (shared). Attention's q·kᵀ and P·v.
+   */
+  batchMatMul(a: tf.Tensor4D, b: tf.Tensor4D, transposeA: boolean, transposeB: boolean): tf.Tensor4D;
+
   /** Σ over every tensor of Σ g²: the squared global gradient norm, as a scalar. */
   sumOfSquares(grads: tf.Tensor[]): tf.Scalar;
   /**

@@ -127,6 +127,10 @@ export const twinBlockKernels: BlockKernels = {
     });
   },
 
+  batchMatMul(a, b, transposeA, transposeB) {
+    return tf.matMul(a, b, transposeA, transposeB);
+  },
+
   sumOfSquares(grads) {
     return tf.tidy(() => (grads.length === 0 ? tf.scalar(0) : (tf.addN(grads.map((g) => tf.sum(tf.square(g)))) as tf.Scalar)));
   },

@@ -62,6 +62,27 @@ export interface RunSummary {
    * (activations, gradients, optimizer temporaries); runBytes + this = the run's training peak.
    */
   stepExtraBytes: number | null;
+  /** The memory-profiled step's peak split into parts (runBytes + stepExtraBytes in all); null before it ran. */
+  stepMemory: StepMemory | null;
   /** Time spent in this run's steps and evaluations (other runs' steps excluded). */
   wallMs: number;
+}
+
+/**
+ * One training step's peak memory by part, in bytes (float32 throughout): what PEFT saves is
+ * visible here. `activations` is the rest of the step's peak after gradients: what the forward
+ * keeps for the backward (`keptActivations`, measured at the end of the forward) plus the
+ * backward's and the update's working tensors.
+ */
+export interface StepMemory {
+  /** Frozen base weights of the run's own model copy. */
+  weights: number;
+  /** Trainable tensors: the method's, the head's (the whole model under full fine-tuning). */
+  trainable: number;
+  /** Adam's m and v. */
+  optimizer: number;
+  /** One gradient per trainable element. */
+  gradients: number;
+  activations: number;
+  keptActivations: number;
 }

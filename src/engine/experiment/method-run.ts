@@ -9,7 +9,7 @@ import type { Rng } from '../data/rng';
 import type { Batch } from '../data/types';
 import type { ExperimentSpec, MethodSpec } from './spec';
 import type { BaseCheckpoint } from './base-model';
-import type { RunSummary } from './events';
+import type { RunSummary, StepMemory } from './events';
 import type { MethodName } from '../methods/types';
 
 /** One run's part of a training checkpoint. */
@@ -34,6 +34,7 @@ export class MethodRun {
   private lastEval: EvalMetrics | null = null;
   private loggedSteps: StepMetrics[] = [];
   private stepExtraBytes: number | null = null;
+  private stepMemory: StepMemory | null = null;
   /** The step that ran under tf.profile: its time includes the profiler's per-kernel work. */
   private profiledStep: StepMetrics | null = null;
 
@@ -91,14 +92,24 @@ export class MethodRun {
     let metrics: StepMetrics | null;
     if (measureMemory) {
       const before = tf.memory().numBytes;
+      let kept = 0;
       let result: StepMetrics | null = null;
-      const profile = await tf.profile(async () => {
-        result = await this.trainer.trainStep(batch, sync);
-        return [];
-      });
-      metrics = result;
-      this.profiledStep = metrics;
-      this.stepExtraBytes = Math.max(0, profile.peakBytes - before);
+      this.trainer.forwardProbe = () => {
+        kept = tf.memory().numBytes - before;
+      };
+      try {
+        const profile = await tf.profile(async () => {
+          result = await this.trainer.trainStep(batch, sync);
+          return [];
+        });
+        metrics = result;
+        this.profiledStep = metrics;
+        this.stepExtraBytes = Math.max(0, profile.peakBytes - before);
+        const { weights, trainable, optimizer } = this.trainer.held;
+        this.stepMemory = { weights, trainable, optimizer, gradients: trainable, activations: Math.max(0, this.stepExtraBytes - trainable), keptActivations: Math.max(0, kept) };
+      } finally {
+        this.trainer.forwardProbe = null;
+      }
     } else {
       metrics = await this.trainer.trainStep(batch, sync);
     }
@@ -137,6 +148,7 @@ export class MethodRun {
       peakGpuBytes: this.loggedSteps.reduce((m, s) => Math.max(m, s.peakGpuBytes), 0),
       runBytes: this.loggedSteps.at(-1)?.runBytes ?? null,
       stepExtraBytes: this.stepExtraBytes,
+      stepMemory: this.stepMemory,
       wallMs: this.wallMs,
     };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { METHOD_NAMES } from '../methods/registry';
+import { METHOD_NAMES } from '../methods/catalog';
 import type { MethodName } from '../methods/types';
 import { parseExperimentSpec, type ExperimentSpec } from './spec';
 
@@ -53,6 +53,12 @@ const summarySchema = z
     peakGpuBytes: measure,
     runBytes: measure.nullable(),
     stepExtraBytes: measure.nullable(),
+    // Files exported before the breakdown existed have none.
+    stepMemory: z
+      .object({ weights: measure, trainable: measure, optimizer: measure, gradients: measure, activations: measure, keptActivations: measure })
+      .strict()
+      .nullable()
+      .default(null),
     wallMs: measure,
   })
   .strict();

@@ -7,7 +7,7 @@ import { checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, ModelLoadError,
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
-import { attention as fusedAttention } from '../blocks/attention';
+import { attentionOnRows } from '../blocks/attention';
 import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
 import type { Rng } from '../data/rng';
 
@@ -131,15 +131,19 @@ export class Gpt2Model implements BackboneModel {
         throw new Error(`inputEmbeddings hook returned ${tokenEmbeds.shape[1]} positions, declared prefixLength ${prefix} + ${seq}`);
       }
       const positions = tf.slice(this.variable('wpe.weight'), [0, 0], [total, this.config.nEmbd]);
-      let x = maybeDropout(tf.add(tokenEmbeds, positions) as tf.Tensor3D, this.config.embdPdrop, seeds.next());
+      const embedded = maybeDropout(tf.add(tokenEmbeds, positions) as tf.Tensor3D, this.config.embdPdrop, seeds.next());
       const keyMask = prefix > 0 ? tf.concat([tf.ones([batch, prefix], 'int32'), attentionMask], 1) : attentionMask;
       const bias = this.attentionBias(keyMask as tf.Tensor2D, 0);
+      // The residual stream runs as rows [B·T, d]: the linears and norms take it as it is, so no
+      // reshape is recorded (and replayed backwards) around each of them.
+      let x = embedded.reshape([batch * total, this.config.nEmbd]) as tf.Tensor2D;
       for (let layer = 0; layer < this.config.nLayer; layer++) {
         x = this.checkpointing.run(hooks, `h.${layer}`, [x, keyMask, bias], seeds, ([xi, mask, b], s) =>
-          this.block(layer, xi as tf.Tensor3D, mask as tf.Tensor2D, b as tf.Tensor4D, hooks, s),
-        ) as tf.Tensor3D;
+          this.block(layer, xi as tf.Tensor2D, batch, mask as tf.Tensor2D, b as tf.Tensor4D, hooks, s),
+        ) as tf.Tensor2D;
       }
-      return layerNorm(x, this.variable('ln_f.weight') as tf.Tensor1D, this.variable('ln_f.bias') as tf.Tensor1D, this.config.layerNormEpsilon);
+      const normed = layerNorm(x, this.variable('ln_f.weight') as tf.Tensor1D, this.variable('ln_f.bias') as tf.Tensor1D, this.config.layerNormEpsilon);
+      return normed.reshape([batch, total, this.config.nEmbd]) as tf.Tensor3D;
     });
   }
 
@@ -182,15 +186,23 @@ export class Gpt2Model implements BackboneModel {
     });
   }
 
-  private block(layer: number, x: tf.Tensor3D, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
+  /** One block on rows x [B·T, d]; the `attention` hook sees (and returns) [B, T, d]. */
+  private block(layer: number, x: tf.Tensor2D, batch: number, keyMask: tf.Tensor2D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const c = this.config;
     const p = `h.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}ln_1.weight`) as tf.Tensor1D, this.variable(`${p}ln_1.bias`) as tf.Tensor1D, c.layerNormEpsilon);
-    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input, keyMask, bias, hooks, seeds, extras);
-    const attnOut = hooks.attention ? hooks.attention({ stack: 'decoder', layer, nHead: c.nHead, hidden: c.nEmbd }, ln1, base, seeds) : base(ln1);
-    const afterAttn = tf.add(x, attnOut) as tf.Tensor3D;
+    let attnOut: tf.Tensor2D;
+    if (hooks.attention) {
+      const seq = x.shape[0] / batch;
+      const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input.reshape([batch * seq, c.nEmbd]) as tf.Tensor2D, batch, keyMask, bias, hooks, seeds, extras).reshape([batch, seq, c.nEmbd]) as tf.Tensor3D;
+      const site = { stack: 'decoder' as const, layer, nHead: c.nHead, hidden: c.nEmbd };
+      attnOut = hooks.attention(site, ln1.reshape([batch, seq, c.nEmbd]) as tf.Tensor3D, base, seeds).reshape([batch * seq, c.nEmbd]) as tf.Tensor2D;
+    } else {
+      attnOut = this.attention(layer, ln1, batch, keyMask, bias, hooks, seeds);
+    }
+    const afterAttn = tf.add(x, attnOut) as tf.Tensor2D;
     const ln2 = layerNorm(afterAttn, this.variable(`${p}ln_2.weight`) as tf.Tensor1D, this.variable(`${p}ln_2.bias`) as tf.Tensor1D, c.layerNormEpsilon);
-    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
+    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor2D;
   }
 
   private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
@@ -200,39 +212,32 @@ export class Gpt2Model implements BackboneModel {
 
   private attention(
     layer: number,
-    x: tf.Tensor3D,
+    x: tf.Tensor2D,
+    batch: number,
     keyMask: tf.Tensor2D,
     causalBias: tf.Tensor4D,
     hooks: ModelHooks,
     seeds: SeedSource,
     extras?: AttentionExtras,
-  ): tf.Tensor3D {
+  ): tf.Tensor2D {
     const c = this.config;
-    const [batch, seq, d] = x.shape;
+    const [rows, d] = x.shape;
+    const seq = rows / batch;
     const heads = c.nHead;
-    const headDim = d / heads;
     const [qkvSite, projSite] = this.sites[layer];
-    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
-      t.reshape([batches, rows, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
-
-    const qkv = this.linear(qkvSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds);
-    const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const q = splitHeads(q2, seq, batch);
-    let k = splitHeads(k2, seq, batch);
-    let v = splitHeads(v2, seq, batch);
+    const qkv = this.linear(qkvSite, x, hooks, seeds);
+    const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     let bias = causalBias;
+    let prefixKeys: tf.Tensor2D | undefined;
+    let prefixValues: tf.Tensor2D | undefined;
     const prefixHidden = extras?.prefixHidden;
     if (prefixHidden) {
-      const p = prefixHidden.shape[0];
-      const [, pk, pv] = tf.split(this.linear(qkvSite, prefixHidden, hooks, seeds), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, p, 1), [batch, 1, 1, 1]);
-      k = tf.concat([tileBatch(pk), k], 2);
-      v = tf.concat([tileBatch(pv), v], 2);
-      bias = this.attentionBias(keyMask, p);
+      [, prefixKeys, prefixValues] = tf.split(this.linear(qkvSite, prefixHidden, hooks, seeds), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      bias = this.attentionBias(keyMask, prefixHidden.shape[0]);
     }
-    let scale = c.scaleAttnWeights ? 1 / Math.sqrt(headDim) : 1;
+    let scale = c.scaleAttnWeights ? 1 / Math.sqrt(d / heads) : 1;
     if (c.scaleAttnByInverseLayerIdx) scale /= layer + 1;
-    const heads4 = fusedAttention(q, k, v, {
+    const context = attentionOnRows(q, k, v, { batch, queries: seq, keys: seq, heads, prefixKeys, prefixValues }, {
       scale,
       bias,
       biasNeedsGrad: false,
@@ -240,17 +245,13 @@ export class Gpt2Model implements BackboneModel {
       dropoutSeed: seeds.next(),
       observeProbabilities: extras?.observeProbabilities,
     });
-    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
-    const out = this.linear(projSite, context, hooks, seeds);
-    return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.residPdrop, seeds.next());
+    return maybeDropout(this.linear(projSite, context, hooks, seeds), c.residPdrop, seeds.next());
   }
 
-  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
-    const [batch, seq, d] = x.shape;
+  private mlp(layer: number, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const [, , fcSite, projSite] = this.sites[layer];
-    const hidden = activation(this.linear(fcSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);
-    const out = this.linear(projSite, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
-    return maybeDropout(out, this.config.residPdrop, seeds.next());
+    const hidden = activation(this.linear(fcSite, x, hooks, seeds), this.config.activation);
+    return maybeDropout(this.linear(projSite, hidden, hooks, seeds), this.config.residPdrop, seeds.next());
   }
 
 }

@@ -7,14 +7,24 @@ import { batchToTensors, disposeBatch, type AnyBatchTensors } from './batch-tens
 import { GroupedAdam, lrFactorAt, type AdamState, type OptimizerSettings, type ScheduleSettings } from './optimizer';
 import { backendBytes } from '../backend';
 
-/** float32 bytes of the distinct variables of model, method and head, plus Adam's m and v. */
-function ownedBytes(options: TrainerOptions, trainableElements: number): number {
+/**
+ * What a run holds between steps, by part (float32 bytes): the frozen base weights of its own
+ * model copy, its trainable tensors (method, head, or the whole model for full fine-tuning) and
+ * Adam's m and v for them. A step adds gradients (one per trainable element) and activations.
+ */
+export interface HeldBytes {
+  weights: number;
+  trainable: number;
+  optimizer: number;
+}
+
+function heldBytes(options: TrainerOptions, trainableElements: number): HeldBytes {
   const variables = new Set<tf.Variable>(options.model.namedVariables().map(([, v]) => v));
   for (const group of options.method.paramGroups) for (const v of group.variables) variables.add(v);
   for (const v of options.head.variables) variables.add(v);
-  let elements = 2 * trainableElements;
+  let elements = 0;
   for (const v of variables) elements += v.size;
-  return 4 * elements;
+  return { weights: 4 * (elements - trainableElements), trainable: 4 * trainableElements, optimizer: 8 * trainableElements };
 }
 
 /** One logged training step. */
@@ -83,6 +93,8 @@ export class Trainer {
   private pendingTokens = 0;
   private pendingSteps = 0;
   private readonly runBytes: number;
+  /** The run's held bytes by part (see HeldBytes). */
+  readonly held: HeldBytes;
   /**
    * Benchmarks only (src/engine/bench/step-probe.ts): called inside tf.variableGrads right after
    * the loss is computed — the end of the forward pass, while what backward needs is alive.
@@ -105,7 +117,8 @@ export class Trainer {
       throw new Error(`trainable parameter formula says ${declared}, but ${counted} elements train: the method's formula is wrong`);
     }
     this.optimizer = new GroupedAdam(groups, options.optimizer);
-    this.runBytes = ownedBytes(options, counted);
+    this.held = heldBytes(options, counted);
+    this.runBytes = this.held.weights + this.held.trainable + this.held.optimizer;
   }
 
   get step(): number {

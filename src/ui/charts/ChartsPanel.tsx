@@ -3,7 +3,8 @@ import { formatBytes, formatLoss, formatRate } from '../format';
 import { builtInFamily } from '../model-switch';
 import { useAppStore } from '../store';
 import { MetricChart } from './MetricChart';
-import { lossChartData, stepChartData } from './series';
+import { lossChartData, runTitle, stepChartData } from './series';
+import { StepMemoryChart, type StepMemoryRow } from './StepMemoryChart';
 
 export function ChartsPanel() {
   const ownRuns = useAppStore((s) => s.runs);
@@ -17,6 +18,11 @@ export function ChartsPanel() {
   const patches = useAppStore((s) => builtInFamily((s.runSpec ?? s.spec).model) === 'vit');
   const speed = useMemo(() => stepChartData(runs, (p) => p.tokensPerSec), [runs]);
   const memory = useMemo(() => stepChartData(runs, (p) => p.runBytes), [runs]);
+  // The step's peak by part is measured on one profiled step, so it appears when a run ends.
+  const stepMemory = useMemo(
+    () => runs.flatMap((run): StepMemoryRow[] => (run.summary?.stepMemory ? [{ runId: run.runId, label: runTitle(run), memory: run.summary.stepMemory }] : [])),
+    [runs],
+  );
   return (
     <section className="panel charts" aria-labelledby="charts-heading">
       <h2 id="charts-heading">Live comparison</h2>
@@ -47,6 +53,7 @@ export function ChartsPanel() {
           fromZero
           testId="chart-memory"
         />
+        {stepMemory.length > 0 ? <StepMemoryChart rows={stepMemory} /> : null}
       </div>
     </section>
   );

@@ -1,5 +1,6 @@
 import { taskById, isTaskId } from '../../engine/data/tasks';
 import { runTitle } from '../charts/series';
+import { STEP_MEMORY_PARTS } from '../step-memory-parts';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatPercent, formatRate } from '../format';
 import { builtInFamily } from '../model-switch';
@@ -60,6 +61,7 @@ export function SummaryTable() {
                   {family === 'vit' ? 'Patches/s' : 'Tokens/s'}
                 </th>
                 <th scope="col">Run memory</th>
+                <th scope="col" title="One training step's peak: frozen weights + trainable parameters + optimizer state + gradients + activations (the chart below splits it)">Step peak</th>
                 <th scope="col" title="What the trained adapter stores, task head apart: float32 tensors; NOLA: seed + quantized coefficients (its link encoding)">Stored adapter</th>
                 <th scope="col" title="tfjs's peak on the shared device while the runs trained together">Peak GPU memory (all runs)</th>
                 <th scope="col">Wall time</th>
@@ -94,6 +96,9 @@ export function SummaryTable() {
                     </td>
                     <td data-col="tokens">{tokens === null ? '—' : formatRate(tokens)}</td>
                     <td data-col="run-memory" data-value={own ?? ''}>{own === null ? '—' : formatBytes(own)}</td>
+                    <td data-col="step-peak" data-value={stepPeak(run) ?? ''} title={stepPeakParts(run)}>
+                      {stepPeak(run) === null ? '—' : formatBytes(stepPeak(run)!)}
+                    </td>
                     <td data-col="stored" data-value={storedBytes(run) ?? ''}>
                       {storedBytes(run) === null ? '—' : formatBytes(storedBytes(run)!)}
                       {run.nolaAdapter && runSpec && run.importedFrom === undefined ? (
@@ -119,4 +124,15 @@ export function SummaryTable() {
       )}
     </section>
   );
+}
+
+/** A run's training-step peak (the sum of its parts), once measured. */
+function stepPeak(run: RunSeries): number | null {
+  const m = run.summary?.stepMemory;
+  return m ? STEP_MEMORY_PARTS.reduce((sum, part) => sum + m[part.key], 0) : null;
+}
+
+function stepPeakParts(run: RunSeries): string | undefined {
+  const m = run.summary?.stepMemory;
+  return m ? STEP_MEMORY_PARTS.map((part) => `${part.label} ${formatBytes(m[part.key])}`).join(' + ') : undefined;
 }
