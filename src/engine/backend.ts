@@ -2,6 +2,10 @@ import { tf } from './tf';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsorted-segment-sum-wasm';
+// The twin registers itself with the seam; every backend falls back to it.
+import './blocks/twin-kernels';
+import { registerHostBlockKernels } from './blocks/host-kernels';
+import { registerWasmBatchMatMul } from './kernels/host/batch-matmul-wasm';
 import { registerChunkedWebgpuAddN } from './kernels/chunked-addn-webgpu';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -78,6 +82,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const order = options.order ?? (isNode() ? NODE_BACKEND_ORDER : BROWSER_BACKEND_ORDER);
   if (options.wasmPaths) setWasmPaths(options.wasmPaths as Parameters<typeof setWasmPaths>[0]);
   registerWasmUnsortedSegmentSum();
+  registerHostBlockKernels();
+  registerWasmBatchMatMul();
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of order) {
     try {
