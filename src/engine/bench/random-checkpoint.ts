@@ -1,9 +1,9 @@
 import { createRng } from '../data/rng';
 import type { BaseCheckpoint } from '../experiment/base-model';
 import type { FileSource } from '../io/file-source';
-import type { HostTensor } from '../io/safetensors';
+import { writeSafetensors, type HostTensor } from '../io/safetensors';
 import { gpt2ModelShape } from '../models/gpt2';
-import { gpt2WeightShapes, parseGpt2Config } from '../models/gpt2-config';
+import { gpt2ConfigToJson, gpt2WeightShapes, parseGpt2Config } from '../models/gpt2-config';
 import { loadTokenizer } from '../tokenize/tokenizer';
 
 /** The sizes a benchmark picks; everything else is tiny-gpt2's (vocabulary 2048, no dropout). */
@@ -51,4 +51,18 @@ export async function randomGpt2Checkpoint(size: RandomGpt2Size, tokenizerSource
   }
   const source = `random GPT-2 d=${size.hidden} L=${size.layers} heads=${size.heads} positions=${size.positions}`;
   return { source, model: { family: 'gpt2', config }, shape: gpt2ModelShape(config), weights, tokenizer, imageProcessor: null };
+}
+
+/**
+ * A GPT-2 checkpoint's config.json and model.safetensors in Hugging Face's layout (GPT2LMHeadModel
+ * names, `transformer.`-prefixed), so that another framework (the PyTorch peer) trains the very
+ * same weights. The tokenizer files are the caller's to copy.
+ */
+export function gpt2CheckpointFiles(base: BaseCheckpoint): { 'config.json': Uint8Array; 'model.safetensors': Uint8Array } {
+  if (base.model.family !== 'gpt2') throw new Error(`gpt2CheckpointFiles: a ${base.model.family} checkpoint`);
+  const entries = [...base.weights].map(([name, t]) => ({ name: `transformer.${name}`, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array }));
+  return {
+    'config.json': new TextEncoder().encode(JSON.stringify(gpt2ConfigToJson(base.model.config), null, 2) + '\n'),
+    'model.safetensors': writeSafetensors(entries, { format: 'pt' }),
+  };
 }

@@ -218,7 +218,7 @@ export function suiteMethods(shape?: Pick<ModelShape, 'vocabSize'>): MethodSpec[
   return METHOD_NAMES.map((name) => ({ name, options: options[name] ?? {} }));
 }
 
-function methodLabel(name: MethodName, o: Record<string, unknown>): string {
+export function methodLabel(name: MethodName, o: Record<string, unknown>): string {
   switch (name) {
     case 'full':
       return 'full fine-tuning';
