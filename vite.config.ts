@@ -11,7 +11,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    // tfjs is large by nature and lands once in the page (param counts) and once in the worker.
+    // tfjs is large by nature; it lands in the worker (and the lab and bench pages), never in the
+    // app's page (tests/ui/page-bundle.test.ts).
     chunkSizeWarningLimit: 4096,
     // Three pages: the app, the kernel lab that e2e parity checks and browser benchmarks drive,
     // and /bench (bench.html), the benchmark suite anyone can run and share.

@@ -79,3 +79,69 @@ test('malformed and hostile links give messages, inject nothing, and the app sti
   await expectNothingInjected(page, dialogs);
   expect(errors).toEqual([]);
 });
+
+/**
+ * Percent-encoding that decodeURIComponent rejects, in the query and in the hash. In the query
+ * it once blanked the page: importing tfjs parses the query (looking for ?tfjsflags=) and threw.
+ * The page imports no tfjs now; the worker, which does, sees its own script URL (no query).
+ */
+test('malformed percent-encoding in the query or the hash: the app opens and trains, no page error', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const small = 'v=1&task=lm-spam&methods=lora&steps=1&batch=2&seq=16&eval.every=0&eval.batches=1&lora.r=2';
+  const cases: Array<{ query: string; hash: string }> = [
+    { query: '?x=%%%%', hash: '' },
+    { query: '?tfjsflags=%&backend=%E0%A4%A', hash: '' },
+    { query: '', hash: 'task=%%%%&%E0%A4%A=1&lora.r=%ZZ' },
+    { query: '?%=%', hash: '%' },
+  ];
+  for (const { query, hash } of cases) {
+    await page.goto('about:blank');
+    await openApp(page, hash, query);
+    await expect(page.getByRole('heading', { name: 'PEFT playground', level: 1 })).toBeVisible();
+    await expect(page.getByTestId('page-error')).toHaveCount(0);
+    await expect(page.getByTestId('backend')).not.toHaveText(/no backend/);
+  }
+  // The worker parsed no page query: its own location is its script's URL.
+  const worker = page.workers().find((w) => w.url().includes('training-worker'));
+  expect(worker, 'the training worker runs').toBeDefined();
+  expect(await worker!.evaluate(() => self.location.search)).toBe('');
+
+  // And it trains, opened on a malformed query.
+  await page.goto('about:blank');
+  await openApp(page, small, '?x=%%%%');
+  await runToEnd(page);
+  await expect(page.getByTestId('summary-table').locator('td[data-col=steps]')).toHaveText('1');
+  expect(errors).toEqual([]);
+});
+
+test('the kernel lab and the benchmark page open on a malformed query too (they import tfjs: the query is re-escaped first)', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('./lab.html?backend=cpu&x=%%%%');
+  await expect(page.locator('#lab-status')).toHaveText(/backend: cpu/, { timeout: 90_000 });
+  expect(new URL(page.url()).search).toBe('?backend=cpu&x=%25%25%25%25');
+  await page.goto('./bench.html?x=%E0%A4%A');
+  await expect(page.getByTestId('bench-backend')).toHaveText(/backend: /, { timeout: 90_000 });
+  expect(new URL(page.url()).search).toBe('?x=%25E0%25A4%25A');
+  expect(errors).toEqual([]);
+});
+
+test('whatever throws while the page renders, it shows a message and "Reset to defaults", not a blank page', async ({ page }) => {
+  // A render-time failure injected from outside: formatting a count throws on this link only.
+  await page.addInitScript(() => {
+    if (!location.hash.includes('break-render')) return;
+    Number.prototype.toLocaleString = function () {
+      throw new Error('a render failure injected by the test <b>not markup</b>');
+    };
+  });
+  await page.goto('./#break-render=1&task=spam');
+  const fallback = page.getByTestId('page-error');
+  await expect(fallback).toBeVisible();
+  await expect(fallback).toContainText('a render failure injected by the test <b>not markup</b>');
+  await expect(fallback.locator('b')).toHaveCount(0);
+  await fallback.getByRole('link', { name: 'Reset to defaults' }).click();
+  await expect(page.getByTestId('backend')).not.toHaveText(/starting backend/, { timeout: 90_000 });
+  await expect(page.getByTestId('page-error')).toHaveCount(0);
+  expect(new URL(page.url()).hash).toMatch(/^#v=1&model=tiny-gpt2&/);
+});

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { SWEEP_PRESETS, sweepPresetById } from '../engine/experiment/presets';
 import { DEFAULT_SPEC, parseExperimentSpec } from '../engine/experiment/spec';
-import { runSweep, sweepSpecs, withSweepSettings } from '../engine/experiment/sweep';
+import { runSweep } from '../engine/experiment/run-sweep';
+import { sweepSpecs, withSweepSettings } from '../engine/experiment/sweep';
 import { specToHash } from '../engine/experiment/link';
 import { UsageError, parseArgs } from './args';
 import { initNodeBackend, nodeRunnerEnv } from './node-env';

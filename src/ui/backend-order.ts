@@ -1,4 +1,10 @@
-import { BROWSER_BACKEND_ORDER, type BackendName } from '../engine/backend';
+import type { BackendName } from '../engine/backend';
+
+/**
+ * engine/backend.ts's BROWSER_BACKEND_ORDER, restated: that module starts tfjs, which the page
+ * never imports (tests/ui/page-bundle.test.ts). tests/engine/pure-layer.test.ts checks they agree.
+ */
+export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /**
  * `?backend=` (a development and testing aid): `?backend=wasm` starts the fallback chain at

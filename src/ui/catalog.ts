@@ -1,4 +1,4 @@
-import { METHOD_NAMES } from '../engine/methods/registry';
+import { METHOD_NAMES } from '../engine/methods/catalog';
 import type { MethodName } from '../engine/methods/types';
 
 /**

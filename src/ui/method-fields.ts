@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MethodDefinition } from '../engine/methods/types';
+import type { MethodInfo } from '../engine/methods/types';
 
 /**
  * The inputs a method's options need, read from its zod schema, so that a new method's options
@@ -36,7 +36,7 @@ function fieldFor(key: string, schema: unknown): OptionField {
   return { kind: 'json', key };
 }
 
-export function optionFields(method: MethodDefinition<unknown>): OptionField[] {
+export function optionFields(method: MethodInfo<unknown>): OptionField[] {
   const schema = method.schema as unknown;
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, unknown>).map(([key, field]) => fieldFor(key, field));

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { loadModelShape } from '../engine/experiment/base-model';
 import { loadTaskShape } from '../engine/experiment/task-data';
-import { fixedInputLength, type ModelConfig } from '../engine/models/families';
+import { fixedInputLength, type ModelConfig } from '../engine/io/model-config';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
 import { browserRunnerEnv, metadataSource } from '../worker/browser-env';

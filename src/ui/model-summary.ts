@@ -1,4 +1,4 @@
-import { MODEL_FAMILIES, type ModelConfig } from '../engine/models/families';
+import { MODEL_FAMILIES, type ModelConfig } from '../engine/io/model-config';
 import type { ModelShape } from '../engine/models/hooks';
 import { vitPatchGrid } from '../engine/models/vit-config';
 import { formatCount } from './format';

@@ -1,9 +1,9 @@
 import { BUILT_IN_MODELS, builtInModel } from '../engine/experiment/built-in-models';
 import type { ExperimentSpec } from '../engine/experiment/spec';
 import { isTaskId, taskById, taskFamilyProblem } from '../engine/data/tasks';
-import { MODEL_FAMILIES } from '../engine/models/families';
+import { MODEL_FAMILIES } from '../engine/io/model-config';
 import type { ModelFamily } from '../engine/models/hooks';
-import { methodByName } from '../engine/methods/registry';
+import { methodInfo } from '../engine/methods/catalog';
 import type { MethodName } from '../engine/methods/types';
 
 /** Methods whose prompt rows may be initialised from the vocabulary (option `init`). */
@@ -44,7 +44,7 @@ export function switchModel(spec: ExperimentSpec, modelId: string, family: Model
     const switched: string[] = [];
     next.methods = spec.methods.map((m) => {
       if (!VOCAB_INIT_METHODS.includes(m.name) || m.options.init !== 'vocab') return m;
-      switched.push(methodByName(m.name).title);
+      switched.push(methodInfo(m.name).title);
       return { name: m.name, options: { ...m.options, init: 'random' } };
     });
     if (switched.length > 0) {

@@ -1,4 +1,4 @@
-import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
+import { methodInfo, resolveMethodConfig } from '../engine/methods/catalog';
 import type { ModelShape } from '../engine/models/hooks';
 import { methodStoredBytes, type TaskShape, type TrainableCount } from '../engine/methods/types';
 
@@ -11,7 +11,7 @@ export type TrainableEstimate = { ok: true; count: TrainableCount; storedBytes: 
 export function estimateTrainable(model: ModelShape, task: TaskShape, method: string, options: Record<string, unknown>): TrainableEstimate {
   try {
     const config = resolveMethodConfig(method, options);
-    const definition = methodByName(method);
+    const definition = methodInfo(method);
     return { ok: true, count: definition.trainableParams(model, task, config), storedBytes: methodStoredBytes(definition, model, task, config), totalParams: model.totalParams };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };

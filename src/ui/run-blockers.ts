@@ -2,7 +2,7 @@ import { isTaskId, taskById, taskFamilyProblem } from '../engine/data/tasks';
 import type { ExperimentSpec } from '../engine/experiment/spec';
 import { sequenceFitProblems } from '../engine/experiment/fit';
 import type { ModelShape } from '../engine/models/hooks';
-import { methodByName, resolveMethodConfig } from '../engine/methods/registry';
+import { methodInfo, resolveMethodConfig } from '../engine/methods/catalog';
 import type { MethodName, TaskShape } from '../engine/methods/types';
 import { specProblem } from './spec-edit';
 import { strategyMethodProblem } from '../engine/continual/params';
@@ -14,7 +14,7 @@ import { STRATEGY_TITLES } from '../engine/continual/settings';
  */
 export function methodUnsupportedReason(name: MethodName, options: Record<string, unknown>, model: ModelShape | null, task: TaskShape | null): string | null {
   if (!model || !task) return null;
-  const method = methodByName(name);
+  const method = methodInfo(name);
   if (!method.unsupportedReason) return null;
   let config: unknown;
   try {
@@ -44,7 +44,7 @@ export function runBlockers(spec: ExperimentSpec, model: ModelShape | null, task
   problems.push(...streamProblems(spec));
   for (const m of spec.methods) {
     const reason = methodUnsupportedReason(m.name, m.options, model, task);
-    if (reason) problems.push(`${methodByName(m.name).title}: ${reason}`);
+    if (reason) problems.push(`${methodInfo(m.name).title}: ${reason}`);
   }
   return [...new Set(problems)];
 }

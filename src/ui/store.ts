@@ -3,7 +3,7 @@ import type { BackendInfo } from '../engine/backend';
 import type { RunEvent, RunSummary } from '../engine/experiment/events';
 import type { Prediction } from '../engine/experiment/prediction-events';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
-import { METHOD_NAMES } from '../engine/methods/registry';
+import { METHOD_NAMES } from '../engine/methods/catalog';
 import type { MethodName, TrainableCount } from '../engine/methods/types';
 import { applyContinualEvent, EMPTY_CONTINUAL, type ContinualState } from './continual/continual-store';
 

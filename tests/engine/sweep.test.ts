@@ -4,7 +4,8 @@ import { nodeRunnerEnv } from '../../src/cli/node-env';
 import { hashToSpec, specToHash } from '../../src/engine/experiment/link';
 import { SWEEP_PRESETS, sweepPresetById } from '../../src/engine/experiment/presets';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../../src/engine/experiment/spec';
-import { paretoFront, runSweep, sweepMetric, sweepSpecs, variantSpec, withSweepSettings, type SweepPoint } from '../../src/engine/experiment/sweep';
+import { runSweep } from '../../src/engine/experiment/run-sweep';
+import { paretoFront, sweepMetric, sweepSpecs, variantSpec, withSweepSettings, type SweepPoint } from '../../src/engine/experiment/sweep';
 import { sequenceFitProblems } from '../../src/engine/experiment/fit';
 
 beforeAll(async () => {

@@ -1,9 +1,13 @@
-import { methodByName } from '../methods/registry';
+import { methodInfo } from '../methods/catalog';
 import type { TaskShape } from '../methods/types';
 import type { ModelShape } from '../models/hooks';
 import type { MethodSpec } from '../experiment/spec';
-import { classifierRowParams } from './pet-module';
 import type { StrategyName } from './settings';
+
+/** Elements of one classifier row: ViT's classifier has a bias, GPT-2's score (and our T5 classifier) do not. */
+export function classifierRowParams(shape: ModelShape): number {
+  return shape.hidden + (shape.family === 'vit' ? 1 : 0);
+}
 
 /**
  * Exact trainable elements of a strategy after task `afterTask` (0-based), from shapes alone:
@@ -20,7 +24,7 @@ export function continualTrainableParams(
   classesPerTask: readonly number[],
   afterTask = classesPerTask.length - 1,
 ): number {
-  const perModule = methodByName(method.name).trainableParams(model, task, method.options).method;
+  const perModule = methodInfo(method.name).trainableParams(model, task, method.options).method;
   const row = classifierRowParams(model);
   const tasks = afterTask + 1;
   const classes = classesPerTask.slice(0, tasks).reduce((a, b) => a + b, 0);

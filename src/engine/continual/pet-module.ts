@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { matMul2d } from '../kernels/matmul';
+import { matMul2d } from '../blocks/linear';
 import type { BackboneModel } from '../models/model';
 import type { ModelShape } from '../models/hooks';
 import { Gpt2Model } from '../models/gpt2';
@@ -46,11 +46,6 @@ export function featuresOf(model: BackboneModel, batch: AnyBatchTensors, module:
     });
   }
   throw new Error(`continual streams need a classifier on ViT, GPT-2 or T5; a ${model.family} model has none`);
-}
-
-/** Elements of one classifier row: ViT's classifier has a bias, GPT-2's score (and our T5 classifier) do not. */
-export function classifierRowParams(shape: ModelShape): number {
-  return shape.hidden + (shape.family === 'vit' ? 1 : 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FileSource } from '../io/file-source';
 import { loadCheckpointFiles, type CheckpointProgress } from '../io/checkpoint';
 import type { HostTensor } from '../io/safetensors';
-import { MODEL_FAMILIES, modelShapeOf, normalizeWeightNames, parseModelConfig, type ModelConfig } from '../models/families';
+import { MODEL_FAMILIES, modelShapeOf, normalizeWeightNames, parseModelConfig, type ModelConfig } from '../io/model-config';
 import type { ModelShape } from '../models/hooks';
 import { loadTokenizer } from '../tokenize/tokenizer';
 import type { TextTokenizer } from '../tokenize/types';

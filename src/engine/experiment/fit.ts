@@ -1,4 +1,4 @@
-import { methodByName } from '../methods/registry';
+import { methodInfo } from '../methods/catalog';
 import type { ExperimentSpec } from './spec';
 
 /**
@@ -12,7 +12,7 @@ export function sequenceFitProblems(spec: Pick<ExperimentSpec, 'seqLen' | 'metho
   if (maxPositions === null) return [];
   if (spec.seqLen > maxPositions) problems.add(`sequence length ${spec.seqLen} exceeds the model's context of ${maxPositions} tokens`);
   for (const m of spec.methods) {
-    const prefix = methodByName(m.name).prefixLength?.(m.options) ?? 0;
+    const prefix = methodInfo(m.name).prefixLength?.(m.options) ?? 0;
     if (prefix > 0 && spec.seqLen + prefix > maxPositions) {
       problems.add(`sequence length ${spec.seqLen} + ${prefix} prompt tokens (${m.name}) exceeds the model's context of ${maxPositions} tokens`);
     }

@@ -1,4 +1,4 @@
-import { methodByName } from '../methods/registry';
+import { methodInfo } from '../methods/catalog';
 import type { TaskShape } from '../methods/types';
 import type { ModelShape } from '../models/hooks';
 import type { MethodSpec } from './spec';
@@ -31,11 +31,11 @@ const F32 = 4;
 
 /** Input rows a method adds in front of the sequence (prompt tuning, DePT); 0 otherwise. */
 function prefixRows(method: MethodSpec): number {
-  return methodByName(method.name).prefixLength?.(method.options) ?? 0;
+  return methodInfo(method.name).prefixLength?.(method.options) ?? 0;
 }
 
 export function estimateTrainingMemory(shape: ModelShape, task: TaskShape, method: MethodSpec, batchSize: number): TrainingMemoryEstimate {
-  const definition = methodByName(method.name);
+  const definition = methodInfo(method.name);
   const trainable = definition.trainableParams(shape, task, method.options);
   const weightsBytes = F32 * shape.totalParams;
   // Full fine-tuning's trainable values are the weights (counted above): 3 more copies, not 4.

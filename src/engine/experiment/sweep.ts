@@ -1,6 +1,5 @@
 import { taskById } from '../data/tasks';
-import type { RunEvent, RunSummary } from './events';
-import { runExperiment, type RunnerEnv, type RunnerExtras } from './runner';
+import type { RunSummary } from './events';
 import { parseExperimentSpec, type ExperimentSpec, type MethodSpec } from './spec';
 
 /**
@@ -8,7 +7,8 @@ import { parseExperimentSpec, type ExperimentSpec, type MethodSpec } from './spe
  * ordinary single-method experiment, one after another, and compared by its final metric
  * against what it cost. A method may appear many times (DePT at five prompt lengths, LoRA at
  * two ranks), which a side-by-side experiment cannot hold; every variant is a plain spec, so
- * every point of a sweep chart is a link that replays that one run.
+ * every point of a sweep chart is a link that replays that one run. Data only (the page builds
+ * sweeps from it); run-sweep.ts runs one in Node.
  */
 
 export type LearningRates = ExperimentSpec['optimizer']['lr'];
@@ -125,24 +125,4 @@ export function paretoFront(points: readonly SweepPoint[]): SweepPoint[] {
 /** The variants of a preset as the specs they run, in order. */
 export function sweepSpecs(preset: SweepPreset, base: ExperimentSpec): Array<{ label: string; spec: ExperimentSpec }> {
   return preset.variants(base).map((variant) => ({ label: variant.label, spec: variantSpec(base, variant) }));
-}
-
-/**
- * Runs every variant of a sweep, one experiment after another (Node: the CLI and tests; the app
- * drives the same specs through its worker). `onPoint` hears each finished variant.
- */
-export async function runSweep(
-  preset: SweepPreset,
-  base: ExperimentSpec,
-  env: RunnerEnv,
-  options: { emit?: (event: RunEvent) => void; onPoint?: (point: SweepPoint) => void; extras?: RunnerExtras } = {},
-): Promise<SweepPoint[]> {
-  const points: SweepPoint[] = [];
-  for (const { label, spec } of sweepSpecs(preset, base)) {
-    const [summary] = await runExperiment(spec, env, options.emit ?? (() => {}), undefined, options.extras);
-    const point = sweepPoint(label, spec, summary);
-    points.push(point);
-    options.onPoint?.(point);
-  }
-  return points;
 }

@@ -6,7 +6,7 @@ import { labelWords, Seq2SeqBatcher, seq2seqEvalBatches, targetLength, tokenizeT
 import type { Rng } from '../data/rng';
 import type { Batch } from '../data/types';
 import type { TaskShape } from '../methods/types';
-import { fixedInputLength, type ModelConfig } from '../models/families';
+import { fixedInputLength, type ModelConfig } from '../io/model-config';
 import { requireTokenizer, type BaseCheckpoint } from './base-model';
 
 /** A task's data, tokenized (or preprocessed) once per experiment and shared by every run. */

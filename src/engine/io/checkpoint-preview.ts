@@ -5,7 +5,7 @@
  */
 import { CheckpointError } from './checkpoint';
 import type { FileSource } from './file-source';
-import { MODEL_FAMILIES, modelShapeOf, parseModelConfig, type ModelConfig } from '../models/families';
+import { MODEL_FAMILIES, modelShapeOf, parseModelConfig, type ModelConfig } from './model-config';
 import type { ModelFamily } from '../models/hooks';
 
 export interface CheckpointPreview {

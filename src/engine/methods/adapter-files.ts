@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { readSafetensors, writeSafetensors, type HostTensor } from '../io/safetensors';
 import type { TaskHead } from '../train/task-head';
 import { AdapterError, type AttachedMethod, type MethodName, type TaskShape } from './types';
-import { METHOD_NAMES, resolveMethodConfig } from './registry';
-import { expectTensor } from './host';
+import { METHOD_NAMES, resolveMethodConfig } from './catalog';
+import { expectTensor } from './host-tensors';
 
 /**
  * An adapter on disk, as PEFT writes one: `adapter_config.json` + `adapter_model.safetensors`

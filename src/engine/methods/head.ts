@@ -1,30 +1,11 @@
-import { z } from 'zod';
-import type { MethodDefinition, TaskShape } from './types';
-import type { ModelShape } from '../models/hooks';
-import { lmHeadParams, taskHeadParams } from './types';
-import { emptyPlacement } from './param-placement-parts';
+import type { MethodDefinition } from './types';
+import { headInfo, type HeadConfig } from './head-info';
 
-export type HeadConfig = Record<string, never>;
+export * from './head-info';
 
-function headOnlyParams(model: ModelShape, task: TaskShape): number {
-  return task.kind === 'lm' || task.kind === 'seq2seq' ? lmHeadParams(model) : taskHeadParams(model, task);
-}
-
-/**
- * Head only (linear probe): the base is frozen and only the task head trains — the
- * classifier for classification, an untied copy of the LM head for language modelling and
- * text-to-text (T5's targets are words of its vocabulary).
- */
+/** Head only attaches nothing of its own: the task head it trains is the task's (trainsLmHead unties the LM head). */
 export const headMethod: MethodDefinition<HeadConfig> = {
-  name: 'head',
-  title: 'Head only',
-  summary: 'Only the task head trains (a linear probe on frozen features).',
-  schema: z.object({}).strict() as unknown as z.ZodType<HeadConfig>,
-  defaults: {},
-  trainableParams: (model, task) => ({ method: 0, head: headOnlyParams(model, task) }),
-  paramPlacement(model, task) {
-    return { ...emptyPlacement(model), head: headOnlyParams(model, task) };
-  },
+  ...headInfo,
   attach() {
     return {
       hooks: {},

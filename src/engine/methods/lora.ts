@@ -1,54 +1,15 @@
-import { z } from 'zod';
 import { tf } from '../tf';
-import { matMul2d } from '../kernels/matmul';
-import type { LinearShape, LinearSite, ModelShape } from '../models/hooks';
+import { matMul2d } from '../blocks/linear';
+import { addLowRank } from '../blocks/low-rank';
+import type { LinearSite } from '../models/hooks';
 import type { HostTensor } from '../io/safetensors';
-import { AdapterError, taskHeadParams, type MethodDefinition } from './types';
+import { AdapterError, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
-import { blockOfRole, emptyPlacement, placementRow } from './param-placement-parts';
 import { peftTaskType } from './model-parts';
 import { maybeDropout, ownedVariable } from '../models/layers';
+import { loraInfo, type LoraConfig, type LoraTarget } from './lora-info';
 
-/** Roles LoRA can target; q/k/v are the thirds of GPT-2's fused c_attn. */
-export const LORA_TARGETS = ['q', 'k', 'v', 'attn_out', 'mlp_in', 'mlp_out'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
-
-export interface LoraConfig {
-  /** Rank r. */
-  r: number;
-  /** lora_alpha: the update is scaled by alpha / r. */
-  alpha: number;
-  /** lora_dropout on the adapter's input. */
-  dropout: number;
-  targets: LoraTarget[];
-}
-
-export const loraSchema = z
-  .object({
-    r: z.number().int().min(1).max(1024),
-    alpha: z.number().positive().max(1e4),
-    dropout: z.number().min(0).max(0.9),
-    targets: z.array(z.enum(LORA_TARGETS)).min(1).refine((t) => new Set(t).size === t.length, 'targets must not repeat'),
-  })
-  .strict();
-
-/**
- * (in, out) of every adapted matrix of the model, with its block. Targets match roles wherever
- * they occur, as PEFT's target_modules do: on T5 "q" adapts the encoder's and decoder's
- * self-attention and the decoder's cross-attention.
- */
-function targetShapes(model: ModelShape, targets: readonly LoraTarget[]): Array<{ linear: LinearShape; role: LoraTarget; inF: number; outF: number }> {
-  const out: Array<{ linear: LinearShape; role: LoraTarget; inF: number; outF: number }> = [];
-  for (const linear of model.linears) {
-    if (linear.fusedRoles) {
-      const partSize = linear.outFeatures / linear.fusedRoles.length;
-      for (const role of linear.fusedRoles) if ((targets as readonly string[]).includes(role)) out.push({ linear, role: role as LoraTarget, inF: linear.inFeatures, outF: partSize });
-    } else if ((targets as readonly string[]).includes(linear.role)) {
-      out.push({ linear, role: linear.role as LoraTarget, inF: linear.inFeatures, outF: linear.outFeatures });
-    }
-  }
-  return out;
-}
+export * from './lora-info';
 
 /** One trained pair: ΔW (in [out, in] convention) = (alpha/r)·B·A. */
 interface LoraPair {
@@ -85,8 +46,7 @@ function peftTargetModules(sites: readonly LinearSite[], adapted: ReadonlySet<st
 }
 
 /**
- * LoRA (Hu et al. 2021) with Hugging Face PEFT's conventions: A Kaiming-uniform (a=√5, i.e.
- * U(±1/√in)), B zeros, update scaled by alpha/r, dropout on the adapter input only.
+ * LoRA's tensor part: the pairs A, B on each targeted linear, the forward hook, merge.
  *
  * Saved in PEFT's layout: GPT-2's q/k/v live in one fused `c_attn`, which PEFT adapts as a
  * whole; targets that are a subset of q/k/v are written exactly as one c_attn adapter of rank
@@ -94,20 +54,7 @@ function peftTargetModules(sites: readonly LinearSite[], adapted: ReadonlySet<st
  * keeping alpha/r unchanged. Loading splits it back and refuses a B whose zero blocks are not zero.
  */
 export const loraMethod: MethodDefinition<LoraConfig> = {
-  name: 'lora',
-  title: 'LoRA',
-  summary: 'A low-rank update (alpha/r)·B·A is added to each targeted weight; A, B train.',
-  schema: loraSchema,
-  defaults: { r: 8, alpha: 16, dropout: 0, targets: ['q', 'v'] },
-  trainableParams(model, task, config) {
-    const method = targetShapes(model, config.targets).reduce((sum, t) => sum + config.r * (t.inF + t.outF), 0);
-    return { method, head: taskHeadParams(model, task) };
-  },
-  paramPlacement(model, task, config) {
-    const placement = { ...emptyPlacement(model), head: taskHeadParams(model, task) };
-    for (const t of targetShapes(model, config.targets)) placement.layers[placementRow(model, t.linear.stack, t.linear.layer)][blockOfRole(t.role)] += config.r * (t.inF + t.outF);
-    return placement;
-  },
+  ...loraInfo,
   attach(model, task, config, rng) {
     const initRng = rng.fork('lora-init');
     const scale = config.alpha / config.r;
@@ -154,17 +101,7 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
           if (!sitePairs || merged) return base(x);
           const y = base(x);
           const xIn = maybeDropout(x, config.dropout, ctx.nextDropoutSeed());
-          const rows = x.shape[0];
-          const columns: tf.Tensor2D[] = [];
-          let cursor = 0;
-          for (const pair of sitePairs) {
-            if (pair.offset > cursor) columns.push(tf.zeros([rows, pair.offset - cursor]));
-            columns.push(matMul2d(matMul2d(xIn, pair.a as tf.Tensor2D, false, true), pair.b as tf.Tensor2D, false, true));
-            cursor = pair.offset + pair.size;
-          }
-          if (cursor < site.outFeatures) columns.push(tf.zeros([rows, site.outFeatures - cursor]));
-          const delta = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
-          return tf.add(y, tf.mul(delta, scale));
+          return addLowRank(y, xIn, sitePairs.map((p) => ({ a: p.a as tf.Tensor2D, b: p.b as tf.Tensor2D, offset: p.offset, size: p.size })), scale);
         },
       },
       paramGroups: [{ name: 'lora', variables: pairs.flatMap((p) => [p.a, p.b]) }],

@@ -1,5 +1,5 @@
 import type { ModelShape } from '../models/hooks';
-import { methodByName, resolveMethodConfig } from './registry';
+import { methodInfo, resolveMethodConfig } from './catalog';
 import { emptyPlacement, type ParamPlacement } from './param-placement-parts';
 import type { TaskShape } from './types';
 
@@ -11,7 +11,7 @@ export { blockOfRole, emptyPlacement, perLayerPlacement, placementTotal, type Pa
  * Throws with the option's field name when the options are invalid.
  */
 export function methodParamPlacement(model: ModelShape, task: TaskShape, name: string, options: Record<string, unknown>): ParamPlacement {
-  const method = methodByName(name);
+  const method = methodInfo(name);
   const config = resolveMethodConfig(name, options);
   if (method.paramPlacement) return method.paramPlacement(model, task, config);
   const count = method.trainableParams(model, task, config);

@@ -1,31 +1,13 @@
-import { z } from 'zod';
 import { tf } from '../tf';
 import type { MethodDefinition } from './types';
-import { taskHeadParams } from './types';
-import { emptyPlacement } from './param-placement-parts';
 import { toHost, expectTensor, rejectUnknown, assignAll } from './host';
 import { ownedVariable } from '../models/layers';
 import type { BackboneModel } from '../models/model';
 import { peftTaskType, vocabInitProblem } from './model-parts';
 import type { Rng } from '../data/rng';
+import { promptInfo, type PromptConfig } from './prompt-info';
 
-export interface PromptConfig {
-  /** l: virtual tokens prepended to the input (PEFT's num_virtual_tokens). */
-  length: number;
-  /**
-   * "vocab": rows copied from randomly sampled vocabulary embeddings (Lester et al.'s default,
-   * PEFT's SAMPLE_VOCAB). "random": N(0, initializer_range²) — PEFT's RANDOM uses N(0, 1),
-   * which on GPT-2's small embedding norms drowns the input; we use the model's init scale.
-   */
-  init: 'vocab' | 'random';
-}
-
-export const promptSchema = z
-  .object({
-    length: z.number().int().min(1).max(512),
-    init: z.enum(['vocab', 'random']),
-  })
-  .strict();
+export * from './prompt-info';
 
 /**
  * Initial prompt rows [length, d]: copies of randomly sampled vocabulary embeddings, or
@@ -49,17 +31,9 @@ export function prependPrompt(prompt: tf.Tensor2D, tokenEmbeds: tf.Tensor3D): tf
   return tf.concat([tf.tile(prompt.expandDims(0), [batch, 1, 1]) as tf.Tensor3D, tokenEmbeds], 1);
 }
 
-/** Vanilla prompt tuning (Lester et al. 2021): input becomes [P; W_x], only P trains. */
+/** Prompt tuning's tensor part: the prompt rows P and the input hook that prepends them. */
 export const promptMethod: MethodDefinition<PromptConfig> = {
-  name: 'prompt',
-  title: 'Prompt tuning',
-  summary: 'l trainable vectors are prepended to the input embeddings; the model is frozen.',
-  schema: promptSchema,
-  defaults: { length: 20, init: 'vocab' },
-  trainableParams: (model, task, config) => ({ method: config.length * model.hidden, head: taskHeadParams(model, task) }),
-  prefixLength: (config) => config.length,
-  paramPlacement: (model, task, config) => ({ ...emptyPlacement(model), embeddings: config.length * model.hidden, head: taskHeadParams(model, task) }),
-  unsupportedReason: (model, _task, config) => vocabInitProblem(model, config.init),
+  ...promptInfo,
   attach(model, task, config, rng) {
     const d = model.shape.hidden;
     const l = config.length;

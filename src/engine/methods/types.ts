@@ -57,7 +57,12 @@ export interface AttachedMethod {
   dispose(): void;
 }
 
-export interface MethodDefinition<C> {
+/**
+ * Everything about a method that needs no tensors: its name, config schema and defaults, exact
+ * parameter formulas, placement and why it may not apply. The page (src/ui) works from these
+ * alone (methods/catalog.ts), so it never imports tfjs; each lives in `<method>-info.ts`.
+ */
+export interface MethodInfo<C> {
   name: MethodName;
   title: string;
   /** One sentence for the UI and the CLI. */
@@ -88,6 +93,10 @@ export interface MethodDefinition<C> {
    * instead of hiding the method), or null. Absent = always applicable.
    */
   unsupportedReason?(model: ModelShape, task: TaskShape, config: C): string | null;
+}
+
+/** A method with its tensor part: `attach` builds its trainable tensors on a model (methods/registry.ts). */
+export interface MethodDefinition<C> extends MethodInfo<C> {
   attach(model: BackboneModel, task: TaskShape, config: C, rng: Rng): AttachedMethod;
 }
 
@@ -96,7 +105,7 @@ export class AdapterError extends Error {
 }
 
 /** The adapter bytes of a method's own tensors: its `storedBytes`, else float32 per element. */
-export function methodStoredBytes<C>(method: MethodDefinition<C>, model: ModelShape, task: TaskShape, config: C): number {
+export function methodStoredBytes<C>(method: MethodInfo<C>, model: ModelShape, task: TaskShape, config: C): number {
   return method.storedBytes ? method.storedBytes(model, task, config) : 4 * method.trainableParams(model, task, config).method;
 }
 

@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { specToHash } from '../../engine/experiment/link';
 import { paretoFront, type SweepMetric, type SweepPoint } from '../../engine/experiment/sweep';
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatRate } from '../format';
@@ -211,7 +211,7 @@ export function SweepResults() {
           <tbody>
             {run.variants.map((v) => {
               const method = v.spec.methods[0];
-              const prefix = methodByName(method.name).prefixLength?.(method.options) ?? 0;
+              const prefix = methodInfo(method.name).prefixLength?.(method.options) ?? 0;
               const p = v.point;
               return (
                 <tr key={v.label} data-status={v.status} data-label={v.label}>

@@ -1,4 +1,4 @@
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import { methodColour } from '../catalog';
 import type { RunSeries, StepPoint } from '../store';
 
@@ -20,7 +20,7 @@ export interface ChartData {
 
 /** A run's name in legends and tables: its method, and for an imported run the machine it ran on. */
 export function runTitle(run: Pick<RunSeries, 'method' | 'importedFrom'>): string {
-  const method = methodByName(run.method).title;
+  const method = methodInfo(run.method).title;
   return run.importedFrom === undefined ? method : `${method} · imported: ${run.importedFrom}`;
 }
 

@@ -1,5 +1,5 @@
 import { STRATEGY_TITLES, type StrategyName } from '../../engine/continual/settings';
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import type { StrategyRun } from './continual-store';
 
 /**
@@ -16,7 +16,7 @@ export const STRATEGY_COLOURS: Record<StrategyName, string> = {
 
 /** "Dynamic ConPET · LoRA": the strategy and the PET method it trains. */
 export function strategyRunTitle(run: Pick<StrategyRun, 'strategy' | 'method'>): string {
-  return `${STRATEGY_TITLES[run.strategy]} · ${methodByName(run.method).title}`;
+  return `${STRATEGY_TITLES[run.strategy]} · ${methodInfo(run.method).title}`;
 }
 
 /**

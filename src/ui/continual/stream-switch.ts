@@ -1,7 +1,7 @@
 import { isTaskId, taskById } from '../../engine/data/tasks';
 import { STREAM_DEFAULT_METHOD } from '../../engine/experiment/link';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
-import { methodByName, resolveMethodConfig } from '../../engine/methods/registry';
+import { methodInfo, resolveMethodConfig } from '../../engine/methods/catalog';
 import { switchModel } from '../model-switch';
 
 type Methods = ExperimentSpec['methods'];
@@ -14,7 +14,7 @@ export function isStreamTaskId(taskId: string): boolean {
 /** "LoRA (r = 4)": the stream default as the notice names it. */
 function streamDefaultTitle(): string {
   const { r } = STREAM_DEFAULT_METHOD.options as { r?: number };
-  return `${methodByName(STREAM_DEFAULT_METHOD.name).title}${r === undefined ? '' : ` (r = ${r})`}`;
+  return `${methodInfo(STREAM_DEFAULT_METHOD.name).title}${r === undefined ? '' : ` (r = ${r})`}`;
 }
 
 /**
@@ -42,7 +42,7 @@ export function switchTask(
   }
   if (!isStream && wasStream && methodsBeforeStream) {
     const restored = switchModel({ ...next, methods: methodsBeforeStream }, next.model).spec;
-    const titles = methodsBeforeStream.map((m) => methodByName(m.name).title).join(', ');
+    const titles = methodsBeforeStream.map((m) => methodInfo(m.name).title).join(', ');
     return { spec: { ...restored, task: taskId }, methodsBeforeStream: null, changes: [`Methods restored to ${titles}.`] };
   }
   return { spec: next, methodsBeforeStream, changes: [] };

@@ -1,6 +1,6 @@
 import { bufferLimitProblem, estimateTrainingMemory } from '../../engine/experiment/memory-estimate';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import type { TaskShape } from '../../engine/methods/types';
 import type { ModelShape } from '../../engine/models/hooks';
 import { formatBytes } from '../format';
@@ -33,7 +33,7 @@ export function MemoryEstimateTable({ spec, shape, task }: { spec: ExperimentSpe
       <tbody>
         {rows.map(({ name, estimate, problem }) => (
           <tr key={name} data-method={name}>
-            <th scope="row">{methodByName(name).title}</th>
+            <th scope="row">{methodInfo(name).title}</th>
             <td>{formatBytes(estimate.weightsBytes)}</td>
             <td>{formatBytes(estimate.trainableBytes)}</td>
             <td>{formatBytes(estimate.activationBytes)}</td>

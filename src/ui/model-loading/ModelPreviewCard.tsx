@@ -1,4 +1,4 @@
-import { MODEL_FAMILIES } from '../../engine/models/families';
+import { MODEL_FAMILIES } from '../../engine/io/model-config';
 import { formatBytes, formatCount } from '../format';
 import { useModelShape, useTaskShape } from '../model-info';
 import { useAppStore } from '../store';

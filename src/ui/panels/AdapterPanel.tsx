@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import { adapterDownload, adapterZipName, readChosenAdapter, specForAdapter, type ImportedAdapter } from '../adapter-import';
 import { formatBytes } from '../format';
 import { useModelShape } from '../model-info';
@@ -50,7 +50,7 @@ export function AdapterPanel() {
       setImported(adapter);
       setSteps(0);
       const d = adapter.description;
-      setMessage({ kind: 'ok', text: `Loaded ${adapter.fileName}: ${methodByName(d.method).title} on task "${d.task.id}" (base ${d.baseModel || 'unknown'}). The experiment now uses its method, options and task.` });
+      setMessage({ kind: 'ok', text: `Loaded ${adapter.fileName}: ${methodInfo(d.method).title} on task "${d.task.id}" (base ${d.baseModel || 'unknown'}). The experiment now uses its method, options and task.` });
     } catch (error) {
       setMessage({ kind: 'error', text: `Could not import ${label}: ${error instanceof Error ? error.message : String(error)}. Nothing was changed.` });
     }
@@ -90,7 +90,7 @@ export function AdapterPanel() {
               data-method={run.method}
               onClick={() => runSpec && saveBytes(adapterDownload(run.adapterFiles!), adapterZipName(runSpec.model, runSpec.task, run.method))}
             >
-              Download adapter: {methodByName(run.method).title} ({formatBytes(run.adapterFiles!.weights.length)})
+              Download adapter: {methodInfo(run.method).title} ({formatBytes(run.adapterFiles!.weights.length)})
             </button>
           ))}
         </div>

@@ -1,4 +1,4 @@
-import { deptSchema, deptSweep } from '../../engine/methods/dept';
+import { deptSchema, deptSweep } from '../../engine/methods/dept-info';
 import { formatCount } from '../format';
 import { useModelShape } from '../model-info';
 import { useAppStore } from '../store';

@@ -1,5 +1,5 @@
-import { resolveMethodConfig } from '../../engine/methods/registry';
-import type { MethodDefinition } from '../../engine/methods/types';
+import { resolveMethodConfig } from '../../engine/methods/catalog';
+import type { MethodInfo } from '../../engine/methods/types';
 import { CHOICE_LABELS, OPTION_LABELS } from '../catalog';
 import { CheckboxGroup } from '../components/CheckboxGroup';
 import { NumberField } from '../components/NumberField';
@@ -8,7 +8,7 @@ import { optionFields, type OptionField } from '../method-fields';
 import { optionProblemText } from '../spec-edit';
 
 interface MethodOptionsProps {
-  method: MethodDefinition<unknown>;
+  method: MethodInfo<unknown>;
   options: Record<string, unknown>;
   disabled: boolean;
   onChange(options: Record<string, unknown>): void;

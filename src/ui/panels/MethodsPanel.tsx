@@ -1,4 +1,4 @@
-import { METHODS } from '../../engine/methods/registry';
+import { METHOD_INFOS } from '../../engine/methods/catalog';
 import { methodColour } from '../catalog';
 import { useModelShape, useTaskShape } from '../model-info';
 import { defaultsForModel } from '../model-switch';
@@ -24,7 +24,7 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
   return (
     <section className="panel" aria-labelledby="methods-heading">
       <h2 id="methods-heading">{single ? 'PET method (every strategy trains it)' : 'Methods to compare'}</h2>
-      {METHODS.map((method) => {
+      {METHOD_INFOS.map((method) => {
         const selected = spec.methods.find((m) => m.name === method.name);
         // The spec needs at least one method; the last one cannot be unticked.
         const onlyOne = !!selected && spec.methods.length === 1;

@@ -1,4 +1,4 @@
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import { methodParamPlacement, placementTotal, type ParamPlacement } from '../../engine/methods/param-placement';
 import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
@@ -62,7 +62,7 @@ export function ParamPlacementView({ method, placement }: { method: MethodName; 
   const max = Math.max(...parts.map((p) => p.count));
   const colour = methodColour(method);
   const byId = new Map(parts.map((p) => [p.id, p]));
-  const title = methodByName(method).title;
+  const title = methodInfo(method).title;
   return (
     <div data-testid={`param-placement-${method}`} data-total={total}>
       <div aria-hidden="true" style={{ display: 'flex', flexDirection: 'column', gap: 3, maxWidth: 360, margin: '4px 0' }}>

@@ -1,6 +1,6 @@
 import { SWEEP_PRESETS } from '../../engine/experiment/presets';
 import { sweepSpecs, withSweepSettings } from '../../engine/experiment/sweep';
-import { methodByName } from '../../engine/methods/registry';
+import { methodInfo } from '../../engine/methods/catalog';
 import { SelectField } from '../components/SelectField';
 import { formatBytes, formatCount } from '../format';
 import { useModelShape, useTaskShape } from '../model-info';
@@ -71,7 +71,7 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
                 {variants.map(({ label, spec: v }) => {
                   const method = v.methods[0];
                   const estimate = shape && task.state === 'ready' ? estimateTrainable(shape, task.value, method.name, method.options) : null;
-                  const prefix = methodByName(method.name).prefixLength?.(method.options) ?? 0;
+                  const prefix = methodInfo(method.name).prefixLength?.(method.options) ?? 0;
                   return (
                     <tr key={label}>
                       <th scope="row">{label}</th>

@@ -1,4 +1,4 @@
-import { DEPT_PAPER_LENGTHS } from '../../methods/dept';
+import { DEPT_PAPER_LENGTHS } from '../../methods/dept-info';
 import type { SweepPreset, SweepVariant } from '../sweep';
 
 /** Vanilla PT's length that DePT's budget is matched to (the paper's l = 100). */
