@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openApp, runToEnd } from './app';
+import { startHubServer } from './hub-server';
 
 /** Marks any script a link managed to run: a dialog, or a global set by injected markup. */
 function watchForInjection(page: Page): string[] {
@@ -144,4 +145,72 @@ test('whatever throws while the page renders, it shows a message and "Reset to d
   await expect(page.getByTestId('backend')).not.toHaveText(/starting backend/, { timeout: 90_000 });
   await expect(page.getByTestId('page-error')).toHaveCount(0);
   expect(new URL(page.url()).hash).toMatch(/^#v=1&model=tiny-gpt2&/);
+});
+
+/**
+ * The sweep: links built to break the page, each opened fresh on the built app (the e2e server
+ * is `vite preview` of the production build). None may blank the page, raise a page error, run
+ * script, pollute Object.prototype, or make any request beyond this origin and the hub endpoint.
+ */
+test('a sweep of hostile links: no blank page, no page error, no script, no request to a third party', async ({ page }) => {
+  test.setTimeout(6 * 60_000);
+  const thirdParty = await startHubServer({ repos: { 'someone/tiny': { 'config.json': '{"model_type":"gpt2"}' } } });
+  try {
+    const origin = new URL(page.url() === 'about:blank' ? test.info().project.use.baseURL! : page.url()).origin;
+    const allowed = new Set([origin, 'https://huggingface.co']);
+    const offsite: string[] = [];
+    page.context().on('request', (request) => {
+      const url = new URL(request.url());
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && !allowed.has(url.origin)) offsite.push(request.url());
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(`${page.url().slice(0, 120)}: ${error.message}`));
+    const dialogs = watchForInjection(page);
+
+    const remote = `${thirdParty.endpoint}/someone/tiny/resolve/main`;
+    const junk = (n: number) => Array.from({ length: n }, (_, i) => 'a=&%<>"\'#;x%E0%zz'[i % 17]).join('');
+    const e = encodeURIComponent;
+    const links: string[] = [
+      `#task=${SCRIPT}`,
+      `#task=${e(SCRIPT)}&methods=${e(IMG)}`,
+      `#lora.targets=${e(IMG)}&${e('<svg onload=alert(3)>')}=1`,
+      `#model=javascript:alert(document.domain)`,
+      `#model=${e('javascript:window.__pwned=1')}`,
+      `#model=${e('data:text/html,<script>window.__pwned=1</script>')}`,
+      `#model=${e('file:///etc/passwd')}`,
+      `#model=${e(remote)}&task=lm-spam`,
+      `#model=${e('https://user:secret@evil.example/x')}`,
+      `#model=${e('https://evil.example/folder')}`,
+      `#__proto__=1&constructor=2&prototype=3&__proto__.polluted=1&lora.__proto__=x&constructor.prototype.polluted=1`,
+      `#methods=__proto__,constructor,toString&__proto__[polluted]=1&lr.__proto__=1`,
+      `?__proto__=1&constructor.prototype.polluted=1&hub=${e('javascript:alert(1)')}#v=1`,
+      `?hub=${e('data:text/html,x')}&backend=${e(SCRIPT)}#model=someone/tiny`,
+      `?x=%%%%#%%%%`,
+      `?%E0%A4%A=%#task=%E0%A4%A&lora.r=%`,
+      `#${'%'.repeat(5000)}`,
+      `#${junk(100_000)}`,
+      // The server's request line is capped (Node: 16 KB of headers), so junk in the query stays below that.
+      `?${junk(8_000)}#${junk(8_000)}`,
+      `#nola.adapter=${'A'.repeat(3000)}&methods=nola`,
+      `#v=999&seed=-1e309&steps=Infinity&batch=0x10&lr.lora=NaN`,
+    ];
+    for (const link of links) {
+      await page.goto('about:blank');
+      await page.goto(`./${link}`);
+      const where = `opened ${link.slice(0, 80)}`;
+      await expect(page.getByRole('heading', { name: 'PEFT playground', level: 1 }), where).toBeVisible();
+      await expect(page.getByTestId('page-error'), where).toHaveCount(0);
+      await expect(page.getByTestId('model-panel'), where).toBeVisible();
+      // Let anything asynchronous (link parsing, shape reads, the worker's start) show itself.
+      await page.waitForTimeout(300);
+      await expectNothingInjected(page, dialogs);
+      expect(await page.evaluate(() => Object.prototype.hasOwnProperty('polluted') || ({} as Record<string, unknown>).polluted !== undefined), where).toBe(false);
+    }
+    await page.waitForTimeout(1000);
+    expect(errors).toEqual([]);
+    expect(offsite).toEqual([]);
+    expect(thirdParty.requests).toEqual([]);
+  } finally {
+    await thirdParty.close();
+  }
 });

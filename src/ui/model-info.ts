@@ -4,9 +4,10 @@ import { loadTaskShape } from '../engine/experiment/task-data';
 import { fixedInputLength, type ModelConfig } from '../engine/io/model-config';
 import type { ModelShape } from '../engine/models/hooks';
 import type { TaskShape } from '../engine/methods/types';
-import { browserRunnerEnv, metadataSource } from '../worker/browser-env';
+import { browserRunnerEnv, isCachedInBrowser, metadataSource } from '../worker/browser-env';
 import { memorySource, type FileSource } from '../engine/io/file-source';
 import { pageHubEndpoint } from './hub-endpoint';
+import { pageDetailsHost, whenHostGranted } from './model-loading/host-consent';
 
 /**
  * What the page needs to count parameters before training: the model's shape (config.json
@@ -37,8 +38,14 @@ export function registerLocalModelConfig(model: string, config: Uint8Array): voi
  */
 const configReads = new Map<string, Promise<Uint8Array | null>>();
 
-/** The model's metadata source (network, or the model cache once downloaded), config.json read once. */
+/**
+ * The model's metadata source (network, or the model cache once downloaded), config.json read
+ * once. A checkpoint URL on a host other than this origin and the hub is read only after the
+ * reader agrees (host-consent.ts): until then this waits, and nothing is sent to that host.
+ */
 export async function pageMetadataSource(model: string): Promise<FileSource> {
+  const host = pageDetailsHost(model);
+  if (host && !(await isCachedInBrowser(model))) await whenHostGranted(host.origin);
   const inner = await metadataSource(model, assetBase(), pageHubEndpoint());
   const readConfig = (): Promise<Uint8Array | null> => {
     let read = configReads.get(model);

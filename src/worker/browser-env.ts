@@ -23,9 +23,14 @@ export function browserModelCache(): ModelFileCache | null {
  * so looking at a model keeps nothing.
  */
 export async function metadataSource(model: string, assetBase: string, hubEndpoint: string): Promise<FileSource> {
+  const cached = await isCachedInBrowser(model);
+  return openModelSource(model, { builtInBaseUrl: builtInBaseUrl(assetBase), endpoint: hubEndpoint, cache: cached ? browserModelCache() : null }).source;
+}
+
+/** Whether this browser's cache holds `model` whole (then reading it needs no request). */
+export async function isCachedInBrowser(model: string): Promise<boolean> {
   const cache = parseModelRef(model).kind === 'built-in' ? null : browserModelCache();
-  const cached = cache !== null && (await listCachedModels(cache)).some((info) => info.model === model);
-  return openModelSource(model, { builtInBaseUrl: builtInBaseUrl(assetBase), endpoint: hubEndpoint, cache: cached ? cache : null }).source;
+  return cache !== null && (await listCachedModels(cache)).some((info) => info.model === model);
 }
 
 /**

@@ -1,13 +1,15 @@
 import { useId, useState } from 'react';
 import { modelRefText, parseModelRef } from '../../engine/io/model-ref';
 import { loadLocalFiles } from './model-load-client';
+import { grantHostConsent, pageDetailsHost } from './host-consent';
 import { filesFromPicker } from './dropped-files';
 import { isLoading, useModelLoadStore } from './model-load-store';
 
 /**
  * Other checkpoints: a hub repo id ("openai-community/gpt2", "org/name@revision") or an http(s)
  * folder URL, shown first (size, host, memory) and downloaded on a click; or files from this
- * computer (a folder in the Hugging Face layout), loaded at once.
+ * computer (a folder in the Hugging Face layout), loaded at once. Showing a URL typed here is
+ * consent to read its details from its host (a link's URL asks first: host-consent.ts).
  */
 export function CheckpointLoader({ onChoose, disabled }: { onChoose: (model: string) => void; disabled: boolean }) {
   const id = useId();
@@ -16,9 +18,12 @@ export function CheckpointLoader({ onChoose, disabled }: { onChoose: (model: str
   const busy = useModelLoadStore(isLoading);
   const choose = () => {
     try {
-      const ref = parseModelRef(text);
+      const model = modelRefText(parseModelRef(text));
       setProblem(null);
-      onChoose(modelRefText(ref));
+      // A URL the reader typed and asked to see is theirs to contact: no second question.
+      const host = pageDetailsHost(model);
+      if (host) grantHostConsent(host.origin);
+      onChoose(model);
     } catch (error) {
       setProblem(error instanceof Error ? error.message : String(error));
     }

@@ -13,11 +13,13 @@ import { loadLocalFiles } from '../model-loading/model-load-client';
 import { isExternalModel } from '../model-loading/model-readiness';
 import { filesFromDrop } from '../model-loading/dropped-files';
 import { useModelLoadStore } from '../model-loading/model-load-store';
+import { usePendingDetailsHost } from '../model-loading/host-consent';
 
 export function ModelPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const setSpec = useAppStore((s) => s.setSpec);
   const model = useModelShape(spec.model);
+  const pendingHost = usePendingDetailsHost(spec.model);
   const ready = useModelLoadStore((s) => s.ready);
   const cached = useModelLoadStore((s) => s.cached);
   // What the last model switch changed besides the model (task, prompt initialisation).
@@ -59,7 +61,7 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
       <h2 id="model-heading">Model</h2>
       <SelectField label="Checkpoint" value={spec.model} choices={choices} disabled={disabled} onChange={choose} />
       <p className="hint" aria-live="polite" data-testid="model-shape" data-family={model.state === 'ready' ? model.value.model.family : undefined}>
-        {model.state === 'loading' && 'Reading config.json…'}
+        {model.state === 'loading' && (pendingHost ? `Not read yet: its details are on ${pendingHost.host} (below).` : 'Reading config.json…')}
         {model.state === 'error' && <span className="field-error">Could not read the model: {model.error}</span>}
         {model.state === 'ready' && describeModel(model.value.model, model.value.shape)}
       </p>

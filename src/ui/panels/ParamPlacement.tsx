@@ -4,6 +4,7 @@ import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
 import { formatCount, formatPercent } from '../format';
 import { useModelShape, useTaskShape } from '../model-info';
+import { usePendingDetailsHost } from '../model-loading/host-consent';
 import { optionProblemText } from '../spec-edit';
 import { useAppStore } from '../store';
 
@@ -115,8 +116,10 @@ export function ParamPlacementDetails({ method, options }: { method: MethodName;
   const spec = useAppStore((s) => s.spec);
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
+  const pendingHost = usePendingDetailsHost(spec.model);
   let body;
   if (model.state === 'error' || task.state === 'error') body = <p className="hint">Unknown: the model or task could not be read.</p>;
+  else if (pendingHost) body = <p className="hint">Unknown until the model’s details are fetched from {pendingHost.host}.</p>;
   else if (model.state === 'loading' || task.state === 'loading') body = <p className="hint">Counting…</p>;
   else {
     try {

@@ -1,6 +1,7 @@
 import type { MethodName } from '../../engine/methods/types';
 import { formatCount, formatPercent } from '../format';
 import { useModelShape, useTaskShape } from '../model-info';
+import { usePendingDetailsHost } from '../model-loading/host-consent';
 import { estimateTrainable } from '../param-count';
 import { optionProblemText } from '../spec-edit';
 import { useAppStore } from '../store';
@@ -10,8 +11,10 @@ export function TrainableLine({ method, options }: { method: MethodName; options
   const spec = useAppStore((s) => s.spec);
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
+  const pendingHost = usePendingDetailsHost(spec.model);
   let text: string;
   if (model.state === 'error' || task.state === 'error') text = 'Trainable params: unknown (the model or task could not be read).';
+  else if (pendingHost) text = `Trainable params: unknown until the model’s details are fetched from ${pendingHost.host}.`;
   else if (model.state === 'loading' || task.state === 'loading') text = 'Trainable params: counting…';
   else {
     const estimate = estimateTrainable(model.value.shape, task.value, method, options);
