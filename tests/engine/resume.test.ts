@@ -118,7 +118,7 @@ describe('training resumes exactly from a checkpoint', () => {
 
 describe('a NaN loss pauses the run at the last good checkpoint', () => {
   it('an absurd learning rate diverges: a nan fault naming the run and step, with a checkpoint from before; resuming with a sane rate finishes', async () => {
-    // AdamW at LR 10 with weight decay 1 multiplies every weight by −9 per step: LoRA's B·A overflows in ~20 steps.
+    // AdamW at LR 10 with weight decay 1 multiplies every weight by −9 per step: LoRA's B·A overflows within 30 steps.
     const diverging = { kind: 'adamw', lr: { lora: 10 }, weightDecay: 1, clipNorm: null };
     const spec = specOf({ methods: [{ name: 'lora', options: { r: 2 } }], optimizer: diverging, schedule: { kind: 'constant', warmupSteps: 0 }, steps: 30 });
     const checkpoints: TrainingSnapshot[] = [];
@@ -141,16 +141,17 @@ describe('a NaN loss pauses the run at the last good checkpoint', () => {
     expect(fault.checkpointStep).toBe(checkpoints.at(-1)!.step);
     expect(fault.checkpointStep).toBeLessThan(fault.step - 1);
 
-    // Divergence is gradual, and the loss does not show it: layer norms keep it finite and flat
-    // while the weights grow ×9 per step. The checkpoint offered is from before the weights
-    // passed 1e6, not merely from before the NaN.
+    // The loss does not show the divergence: layer norms keep it finite and flat while the
+    // weights grow ×9 per step. The checkpoint offered is from before the weights passed 1e6,
+    // not merely from before the NaN. (How many steps the NaN takes to come depends on rounding:
+    // Adam turns gradients that are pure rounding noise into full-size steps here. The plain
+    // tfjs composition took ~20; the fused blocks, whose float32 rounding differs, take ~8.)
     const lossesUpToFault = [...lossAt.values()];
     expect(Math.max(...lossesUpToFault)).toBeLessThan(3 * lossAt.get(1)!);
     const offered = checkpoints.at(-1)!;
     const largest = Math.max(...offered.runs.flatMap((r) => r.trainer.optimizer.slots.map((s) => s.value.reduce((m, x) => Math.max(m, Math.abs(x)), 0))));
     expect(largest).toBeLessThanOrEqual(1e6);
     expect(largest).toBeGreaterThan(1);
-    expect(fault.checkpointStep).toBeLessThan(fault.step - 5);
 
     // What the fault notice's "Resume with the default learning rates" does: the same optimizer
     // (AdamW, weight decay 1), the default rates.

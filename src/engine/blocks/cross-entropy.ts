@@ -2,6 +2,7 @@ import { tf } from '../tf';
 import { blockKernels } from './seam';
 import { runFused } from './fused';
 import { plainMatMul } from './linear';
+import { chunkRows } from './cross-entropy-chunks';
 
 /**
  * The vocabulary cross-entropy as one fused block: LM head, log-softmax and the weighted NLL,
@@ -12,13 +13,6 @@ import { plainMatMul } from './linear';
  *   loss = Σ_i w_i·(lse_i − z_i[t_i]),  z = h·Wᵀ
  *   dz = dLoss·w·(softmax(z) − onehot(t));  dh = dz·W;  dW = dzᵀ·h (only when W trains)
  */
-
-/** Logit elements per chunk: 4 MiB of float32, a few chunks for GPT-2's 50k vocabulary at 8 × 256. */
-const CHUNK_ELEMENTS = 1 << 20;
-
-export function chunkRows(rows: number, vocab: number): number {
-  return Math.max(1, Math.min(rows, Math.floor(CHUNK_ELEMENTS / vocab)));
-}
 
 /**
  * Σ weights·NLL(targets | hidden·headᵀ) for hidden [N, d], head [V, d], int32 targets [N] and

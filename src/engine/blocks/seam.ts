@@ -33,7 +33,7 @@ export interface BlockKernels {
    * log-sum-exp lse [B, H, T] of `scale·scores + bias` (what attention keeps for backward).
    */
   softmaxForward(scores: tf.Tensor4D, bias: tf.Tensor4D | null, scale: number): { probs: tf.Tensor4D; lse: tf.Tensor3D };
-  /** The same probabilities recomputed from the kept lse: exp(scale·scores + bias − lse). */
+  /** The same probabilities recomputed from the kept lse: min(1, exp(scale·scores + bias − lse)). */
   softmaxFromLse(scores: tf.Tensor4D, bias: tf.Tensor4D | null, scale: number, lse: tf.Tensor3D): tf.Tensor4D;
   /** Gradient through the softmax: dScores = P ⊙ (dP − rowsum(dP ⊙ P)) (before the scale), [B, H, T, S]. */
   softmaxBackward(probs: tf.Tensor4D, dProbs: tf.Tensor4D): tf.Tensor4D;

@@ -103,7 +103,8 @@ export const twinBlockKernels: BlockKernels = {
   },
 
   softmaxFromLse(scores, bias, scale, lse) {
-    return tf.tidy(() => tf.exp(tf.sub(shiftedScores(scores, bias, scale), tf.expandDims(lse, -1))) as tf.Tensor4D);
+    // At most 1, as a probability is (z − lse in float32 can overflow exp for huge scores).
+    return tf.tidy(() => tf.minimum(tf.exp(tf.sub(shiftedScores(scores, bias, scale), tf.expandDims(lse, -1))), 1) as tf.Tensor4D);
   },
 
   softmaxBackward(probs, dProbs) {

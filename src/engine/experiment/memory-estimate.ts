@@ -2,6 +2,8 @@ import { methodInfo } from '../methods/catalog';
 import type { TaskShape } from '../methods/types';
 import type { ModelShape } from '../models/hooks';
 import type { MethodSpec } from './spec';
+import type { CheckpointPolicy } from '../blocks/checkpoint';
+import { chunkRows } from '../blocks/cross-entropy-chunks';
 
 /**
  * What training a checkpoint with one method will ask of the GPU, from shapes alone — shown
@@ -9,13 +11,16 @@ import type { MethodSpec } from './spec';
  *   weights      4·P (each run holds its own copy of the base model);
  *   trainable    4·T each for the values, their gradient and Adam's m and v (full fine-tuning:
  *                T = P, whose values are the weights themselves);
- *   activations  what a tfjs step holds at its peak. tfjs keeps every intermediate of the
- *                forward pass (each op of a layer norm, GELU, softmax, every reshape copy) until
- *                the backward pass ends, so this is far more than PyTorch's: per token and block
- *                ≈ 270·d + 9·heads·s floats, plus ≈ 15·V per token for a vocabulary softmax
- *                (language modelling, text-to-text). The coefficients were fitted to tfjs's own
- *                measured peaks (tf.profile) over d, layers, heads, s, batch and V on GPT-2;
- *                tests/engine/memory-estimate.test.ts checks them within 2× on other shapes.
+ *   activations  what the step holds at its peak beyond those. The fused blocks keep per token
+ *                and block ≈ 22·d floats when the base trains (every linear keeps its input
+ *                for dW) and ≈ 16·d when it is frozen, plus ≈ 18·d per token outside the blocks
+ *                (embeddings, final norm, the LM head's input). With checkpointing a block
+ *                keeps only its input (d) and one block's worth is recomputed at a time. On top
+ *                comes the backward's working set: ≈ 6 floats per logit of one cross-entropy
+ *                chunk, and ≈ 4 copies of one block's attention probabilities [B, H, s, s].
+ *                Fitted to tfjs's measured peaks (tf.profile) on GPT-2 over d 32–128, 2–4
+ *                layers, 4–8 heads, s 48–136, V 500–3000 (wasm);
+ *                tests/engine/memory-estimate.test.ts checks it on another shape.
  * It is an estimate, and labelled so in the UI.
  */
 export interface TrainingMemoryEstimate {
@@ -34,7 +39,7 @@ function prefixRows(method: MethodSpec): number {
   return methodInfo(method.name).prefixLength?.(method.options) ?? 0;
 }
 
-export function estimateTrainingMemory(shape: ModelShape, task: TaskShape, method: MethodSpec, batchSize: number): TrainingMemoryEstimate {
+export function estimateTrainingMemory(shape: ModelShape, task: TaskShape, method: MethodSpec, batchSize: number, checkpoint: CheckpointPolicy = 'none'): TrainingMemoryEstimate {
   const definition = methodInfo(method.name);
   const trainable = definition.trainableParams(shape, task, method.options);
   const weightsBytes = F32 * shape.totalParams;
@@ -45,14 +50,18 @@ export function estimateTrainingMemory(shape: ModelShape, task: TaskShape, metho
   const s = task.seqLen + prefixRows(method);
   const tokens = batchSize * s;
   const vocabSoftmax = task.kind === 'lm' || task.kind === 'seq2seq' ? shape.vocabSize : 0;
-  const floatsPerToken = shape.layers * (270 * shape.hidden + 9 * shape.heads * s) + 15 * vocabSoftmax;
-  const activationBytes = F32 * tokens * floatsPerToken;
+  const perBlock = method.name === 'full' ? 22 : 16;
+  const keptPerToken = shape.hidden * (checkpoint === 'blocks' ? shape.layers + perBlock + 18 : shape.layers * perBlock + 18);
+  const chunk = vocabSoftmax > 0 ? chunkRows(tokens, vocabSoftmax) : 0;
+  const workingFloats = 6 * chunk * vocabSoftmax + 4 * batchSize * shape.heads * s * s;
+  const activationBytes = F32 * (tokens * keptPerToken + workingFloats);
   const b = batchSize;
-  const logitsBytes = F32 * tokens * vocabSoftmax;
+  // The cross-entropy block computes logits one chunk of rows at a time.
+  const logitsBytes = F32 * chunk * vocabSoftmax;
 
   const candidates: Array<{ what: string; bytes: number }> = [
     { what: 'token embedding', bytes: F32 * shape.vocabSize * shape.hidden },
-    { what: 'language-model logits', bytes: logitsBytes },
+    { what: 'chunk of language-model logits', bytes: logitsBytes },
     { what: 'attention scores', bytes: F32 * b * shape.heads * s * s },
     { what: 'MLP activations', bytes: F32 * b * s * shape.mlpHidden },
     ...shape.linears.map((l) => ({ what: 'largest weight matrix', bytes: F32 * l.inFeatures * l.outFeatures })),

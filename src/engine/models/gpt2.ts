@@ -3,7 +3,7 @@ import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
 import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
 import { NO_HOOKS, type AttentionExtras, type LinearRole, type LinearShape, type LinearSite, type ModelHooks, type ModelShape } from './hooks';
-import { checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
+import { checkWeight, DropoutSeeds, linearSitesOf, selfAttentionOnRows, sitesByLayer, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
 
 export { ModelLoadError, type ForwardOptions } from './model';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
@@ -191,15 +191,8 @@ export class Gpt2Model implements BackboneModel {
     const c = this.config;
     const p = `h.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}ln_1.weight`) as tf.Tensor1D, this.variable(`${p}ln_1.bias`) as tf.Tensor1D, c.layerNormEpsilon);
-    let attnOut: tf.Tensor2D;
-    if (hooks.attention) {
-      const seq = x.shape[0] / batch;
-      const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input.reshape([batch * seq, c.nEmbd]) as tf.Tensor2D, batch, keyMask, bias, hooks, seeds, extras).reshape([batch, seq, c.nEmbd]) as tf.Tensor3D;
-      const site = { stack: 'decoder' as const, layer, nHead: c.nHead, hidden: c.nEmbd };
-      attnOut = hooks.attention(site, ln1.reshape([batch, seq, c.nEmbd]) as tf.Tensor3D, base, seeds).reshape([batch * seq, c.nEmbd]) as tf.Tensor2D;
-    } else {
-      attnOut = this.attention(layer, ln1, batch, keyMask, bias, hooks, seeds);
-    }
+    const site = { stack: 'decoder' as const, layer, nHead: c.nHead, hidden: c.nEmbd };
+    const attnOut = selfAttentionOnRows(hooks, site, ln1, batch, (rows, extras) => this.attention(layer, rows, batch, keyMask, bias, hooks, seeds, extras), seeds);
     const afterAttn = tf.add(x, attnOut) as tf.Tensor2D;
     const ln2 = layerNorm(afterAttn, this.variable(`${p}ln_2.weight`) as tf.Tensor1D, this.variable(`${p}ln_2.bias`) as tf.Tensor1D, c.layerNormEpsilon);
     return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor2D;

@@ -1,7 +1,7 @@
 import type { tf } from '../tf';
 import type { HostTensor } from '../io/safetensors';
 import { firstNonFinite } from '../io/finite';
-import type { ForwardContext, LinearShape, LinearSite, ModelFamily, ModelHooks, ModelShape } from './hooks';
+import type { AttentionExtras, AttentionSite, ForwardContext, LinearShape, LinearSite, ModelFamily, ModelHooks, ModelShape } from './hooks';
 import type { BlockCheckpointing, SeedSource } from '../blocks/checkpoint';
 
 /**
@@ -87,4 +87,24 @@ function fusedParts(linear: LinearShape): NonNullable<LinearSite['fusedParts']> 
 /** Sites grouped by block (single-stack models): index i holds block i's linears, in order. */
 export function sitesByLayer(sites: readonly LinearSite[], layers: number): LinearSite[][] {
   return Array.from({ length: layers }, (_, layer) => sites.filter((site) => site.layer === layer));
+}
+
+/**
+ * A block's self-attention on the residual rows x [B·T, d], through the `attention` hook when a
+ * method set one (the hook sees and returns [B, T, d], as its contract says); `run` is the
+ * model's own attention on rows. Without a hook no reshape is made.
+ */
+export function selfAttentionOnRows(
+  hooks: ModelHooks,
+  site: AttentionSite,
+  x: tf.Tensor2D,
+  batch: number,
+  run: (rows: tf.Tensor2D, extras?: AttentionExtras) => tf.Tensor2D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
+  if (!hooks.attention) return run(x);
+  const [rows, d] = x.shape;
+  const seq = rows / batch;
+  const base = (input: tf.Tensor3D, extras?: AttentionExtras) => run(input.reshape([rows, d]) as tf.Tensor2D, extras).reshape([batch, seq, d]) as tf.Tensor3D;
+  return hooks.attention(site, x.reshape([batch, seq, d]) as tf.Tensor3D, base, ctx).reshape([rows, d]) as tf.Tensor2D;
 }

@@ -4,9 +4,9 @@ import type { HostTensor } from '../io/safetensors';
 import type { Rng } from '../data/rng';
 import { type T5Config, t5LinearSpecs, t5ModelShape, t5TiedAliases, t5WeightShapes } from './t5-config';
 import { NO_HOOKS, type AttentionExtras, type LinearSite, type ModelHooks, type ModelShape, type Stack } from './hooks';
-import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, type ForwardOptions, ModelLoadError } from './model';
+import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, selfAttentionOnRows, type ForwardOptions, ModelLoadError } from './model';
 import { activation, maybeDropout, ownedVariable, rmsNorm } from './layers';
-import { attention as fusedAttention } from '../blocks/attention';
+import { attentionOnRows } from '../blocks/attention';
 import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
 
 /**
@@ -240,11 +240,13 @@ export class T5Model implements BackboneModel {
       let keyMask = tf.cast(attentionMask, 'float32') as tf.Tensor2D;
       if (prefix > 0) keyMask = tf.concat([tf.ones([batch, prefix]), keyMask], 1);
       const bias = tf.add(this.positionBias('encoder', total, total), this.keyBias(keyMask)) as tf.Tensor4D;
-      let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
+      // The residual stream runs as rows [B·T, d] (see Gpt2Model.forward).
+      let x = maybeDropout(embeds, c.dropoutRate, seeds.next()).reshape([batch * total, c.dModel]) as tf.Tensor2D;
       for (let layer = 0; layer < c.numLayers; layer++) {
-        x = this.checkpointing.run(hooks, `encoder.${layer}`, [x, bias], seeds, ([xi, b], s) => this.encoderBlock(layer, xi as tf.Tensor3D, b as tf.Tensor4D, hooks, s)) as tf.Tensor3D;
+        x = this.checkpointing.run(hooks, `encoder.${layer}`, [x, bias], seeds, ([xi, b], s) => this.encoderBlock(layer, xi as tf.Tensor2D, batch, b as tf.Tensor4D, hooks, s)) as tf.Tensor2D;
       }
-      const hidden = maybeDropout(rmsNorm(x, this.variable('encoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
+      const normed = rmsNorm(x, this.variable('encoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon);
+      const hidden = maybeDropout(normed.reshape([batch, total, c.dModel]) as tf.Tensor3D, c.dropoutRate, seeds.next());
       return { hidden, keyMask };
     });
   }
@@ -265,13 +267,17 @@ export class T5Model implements BackboneModel {
       let selfBias = tf.add(this.positionBias('decoder', seq, seq), tf.mul(tf.sub(1, this.causalMask(seq)), MASKED)) as tf.Tensor4D;
       if (decoderMask) selfBias = tf.add(selfBias, this.keyBias(tf.cast(decoderMask, 'float32') as tf.Tensor2D)) as tf.Tensor4D;
       const crossBias = this.keyBias(encoder.keyMask);
-      let x = maybeDropout(embeds, c.dropoutRate, seeds.next());
+      const batch = decoderInputIds.shape[0];
+      let x = maybeDropout(embeds, c.dropoutRate, seeds.next()).reshape([batch * seq, c.dModel]) as tf.Tensor2D;
+      const [, encoderRows, d] = encoder.hidden.shape;
+      const encoderHidden = encoder.hidden.reshape([batch * encoderRows, d]) as tf.Tensor2D;
       for (let layer = 0; layer < c.numDecoderLayers; layer++) {
-        x = this.checkpointing.run(hooks, `decoder.${layer}`, [x, encoder.hidden, selfBias, crossBias], seeds, ([xi, enc, self, cross], s) =>
-          this.decoderBlock(layer, xi as tf.Tensor3D, enc as tf.Tensor3D, self as tf.Tensor4D, cross as tf.Tensor4D, hooks, s),
-        ) as tf.Tensor3D;
+        x = this.checkpointing.run(hooks, `decoder.${layer}`, [x, encoderHidden, selfBias, crossBias], seeds, ([xi, enc, self, cross], s) =>
+          this.decoderBlock(layer, xi as tf.Tensor2D, batch, enc as tf.Tensor2D, self as tf.Tensor4D, cross as tf.Tensor4D, hooks, s),
+        ) as tf.Tensor2D;
       }
-      return maybeDropout(rmsNorm(x, this.variable('decoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon), c.dropoutRate, seeds.next());
+      const normed = rmsNorm(x, this.variable('decoder.final_layer_norm.weight') as tf.Tensor1D, c.layerNormEpsilon);
+      return maybeDropout(normed.reshape([batch, seq, c.dModel]) as tf.Tensor3D, c.dropoutRate, seeds.next());
     });
   }
 
@@ -381,45 +387,45 @@ export class T5Model implements BackboneModel {
   // ------------------------------------------------------------------------------------------
   // Blocks
 
-  private encoderBlock(layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
+  private encoderBlock(layer: number, x: tf.Tensor2D, batch: number, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const p = `encoder.block.${layer}.`;
-    const afterAttn = this.selfAttentionLayer('encoder', layer, x, bias, hooks, seeds);
+    const afterAttn = this.selfAttentionLayer('encoder', layer, x, batch, bias, hooks, seeds);
     return this.feedForwardLayer(`${p}layer.1`, afterAttn, hooks, seeds);
   }
 
   private decoderBlock(
     layer: number,
-    x: tf.Tensor3D,
-    encoderHidden: tf.Tensor3D,
+    x: tf.Tensor2D,
+    batch: number,
+    encoderHidden: tf.Tensor2D,
     selfBias: tf.Tensor4D,
     crossBias: tf.Tensor4D,
     hooks: ModelHooks,
     seeds: SeedSource,
-  ): tf.Tensor3D {
+  ): tf.Tensor2D {
     const c = this.config;
     const p = `decoder.block.${layer}.`;
-    const afterSelf = this.selfAttentionLayer('decoder', layer, x, selfBias, hooks, seeds);
+    const afterSelf = this.selfAttentionLayer('decoder', layer, x, batch, selfBias, hooks, seeds);
     const normed = rmsNorm(afterSelf, this.variable(`${p}layer.1.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
-    const cross = this.attention(`${p}layer.1.EncDecAttention`, normed, encoderHidden, crossBias, hooks, seeds);
-    const afterCross = tf.add(afterSelf, maybeDropout(cross, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+    const cross = this.attention(`${p}layer.1.EncDecAttention`, normed, encoderHidden, batch, crossBias, hooks, seeds);
+    const afterCross = tf.add(afterSelf, maybeDropout(cross, c.dropoutRate, seeds.next())) as tf.Tensor2D;
     return this.feedForwardLayer(`${p}layer.2`, afterCross, hooks, seeds);
   }
 
-  /** T5LayerSelfAttention: x + dropout(SelfAttention(layer_norm(x))), the `attention` hook around the middle. */
-  private selfAttentionLayer(stack: Stack, layer: number, x: tf.Tensor3D, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
+  /** T5LayerSelfAttention on rows [B·T, d]: x + dropout(SelfAttention(layer_norm(x))), the `attention` hook around the middle. */
+  private selfAttentionLayer(stack: Stack, layer: number, x: tf.Tensor2D, batch: number, bias: tf.Tensor4D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const c = this.config;
     const p = `${stack}.block.${layer}.layer.0`;
     const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
-    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(`${p}.SelfAttention`, input, input, bias, hooks, seeds, extras);
-    const out = hooks.attention ? hooks.attention({ stack, layer, nHead: c.numHeads, hidden: c.dModel }, normed, base, seeds) : base(normed);
-    return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+    const site = { stack, layer, nHead: c.numHeads, hidden: c.dModel };
+    const out = selfAttentionOnRows(hooks, site, normed, batch, (rows, extras) => this.attention(`${p}.SelfAttention`, rows, rows, batch, bias, hooks, seeds, extras), seeds);
+    return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor2D;
   }
 
-  /** T5LayerFF: x + dropout(wo(dropout(act(wi·x))))), gated: act(wi_0·x) ⊙ wi_1·x. */
-  private feedForwardLayer(p: string, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
+  /** T5LayerFF on rows: x + dropout(wo(dropout(act(wi·x))))), gated: act(wi_0·x) ⊙ wi_1·x. */
+  private feedForwardLayer(p: string, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const c = this.config;
-    const [batch, seq, d] = x.shape;
-    const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon).reshape([batch * seq, d]) as tf.Tensor2D;
+    const normed = rmsNorm(x, this.variable(`${p}.layer_norm.weight`) as tf.Tensor1D, c.layerNormEpsilon);
     const m = `${p}.DenseReluDense`;
     let hidden: tf.Tensor2D;
     if (c.isGatedAct) {
@@ -429,8 +435,7 @@ export class T5Model implements BackboneModel {
       hidden = activation(this.linear(`${m}.wi`, normed, hooks, seeds), c.denseActivation);
     }
     hidden = maybeDropout(hidden, c.dropoutRate, seeds.next());
-    const out = this.linear(`${m}.wo`, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
-    return tf.add(x, maybeDropout(out, c.dropoutRate, seeds.next())) as tf.Tensor3D;
+    return tf.add(x, maybeDropout(this.linear(`${m}.wo`, hidden, hooks, seeds), c.dropoutRate, seeds.next())) as tf.Tensor2D;
   }
 
   private linear(modulePath: string, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
@@ -441,41 +446,37 @@ export class T5Model implements BackboneModel {
   }
 
   /**
-   * T5Attention: queries from `x` [B, T, d], keys and values from `kv` [B, S, d] (x itself for
-   * self-attention), scores q·kᵀ WITHOUT 1/√d_kv (T5 folds it into q's init), plus `bias`
-   * [B|1, H, T, S] (position bias and masks). Prefix rows from `extras` join keys/values first
-   * with zero bias.
+   * T5Attention on rows: queries from `x` [B·T, d], keys and values from `kv` [B·S, d] (x itself
+   * for self-attention), scores q·kᵀ WITHOUT 1/√d_kv (T5 folds it into q's init), plus `bias`
+   * [B|1, H|1, T|1, S] (position bias and masks). Prefix rows from `extras` join keys/values
+   * first with zero bias.
    */
   private attention(
     p: string,
-    x: tf.Tensor3D,
-    kv: tf.Tensor3D,
+    x: tf.Tensor2D,
+    kv: tf.Tensor2D,
+    batch: number,
     bias: tf.Tensor4D,
     hooks: ModelHooks,
     seeds: SeedSource,
     extras?: AttentionExtras,
-  ): tf.Tensor3D {
+  ): tf.Tensor2D {
     const c = this.config;
-    const [batch, seq, d] = x.shape;
-    const keys = kv.shape[1];
+    const seq = x.shape[0] / batch;
+    const keys = kv.shape[0] / batch;
     const heads = c.numHeads;
-    const inner = heads * c.dKv;
-    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
-      t.reshape([batches, rows, heads, c.dKv]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
-    const kvFlat = kv.reshape([batch * keys, d]) as tf.Tensor2D;
-    const q = splitHeads(this.linear(`${p}.q`, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), seq, batch);
-    let k = splitHeads(this.linear(`${p}.k`, kvFlat, hooks, seeds), keys, batch);
-    let v = splitHeads(this.linear(`${p}.v`, kvFlat, hooks, seeds), keys, batch);
+    const q = this.linear(`${p}.q`, x, hooks, seeds);
+    const k = this.linear(`${p}.k`, kv, hooks, seeds);
+    const v = this.linear(`${p}.v`, kv, hooks, seeds);
     let fullBias = bias;
+    let prefix: { prefixKeys?: tf.Tensor2D; prefixValues?: tf.Tensor2D } = {};
     const prefixHidden = extras?.prefixHidden;
     if (prefixHidden) {
-      const prefix = prefixHidden.shape[0];
-      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, prefix, 1), [batch, 1, 1, 1]);
-      k = tf.concat([tileBatch(this.linear(`${p}.k`, prefixHidden, hooks, seeds)), k], 2);
-      v = tf.concat([tileBatch(this.linear(`${p}.v`, prefixHidden, hooks, seeds)), v], 2);
-      fullBias = tf.concat([tf.zeros([bias.shape[0], heads, seq, prefix]), tf.broadcastTo(bias, [bias.shape[0], heads, seq, keys])], 3);
+      const rows = prefixHidden.shape[0];
+      prefix = { prefixKeys: this.linear(`${p}.k`, prefixHidden, hooks, seeds), prefixValues: this.linear(`${p}.v`, prefixHidden, hooks, seeds) };
+      fullBias = tf.concat([tf.zeros([bias.shape[0], heads, seq, rows]), tf.broadcastTo(bias, [bias.shape[0], heads, seq, keys])], 3);
     }
-    const heads4 = fusedAttention(q, k, v, {
+    const context = attentionOnRows(q, k, v, { batch, queries: seq, keys, heads, ...prefix }, {
       scale: 1,
       bias: fullBias,
       // Self-attention's bias holds the position bias, which trains under full fine-tuning;
@@ -485,8 +486,7 @@ export class T5Model implements BackboneModel {
       dropoutSeed: seeds.next(),
       observeProbabilities: extras?.observeProbabilities,
     });
-    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, inner]) as tf.Tensor2D;
-    return this.linear(`${p}.o`, context, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
+    return this.linear(`${p}.o`, context, hooks, seeds);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ import type { Rng } from '../data/rng';
 import { type VitConfig, vitModelShape, vitPatchGrid, vitWeightShapes } from './vit-config';
 import { NO_HOOKS, type AttentionExtras, type AttentionSite, type LinearSite, type ModelHooks, type ModelShape } from './hooks';
 import { activation, affine, layerNorm, maybeDropout, ownedVariable } from './layers';
-import { attention as fusedAttention } from '../blocks/attention';
+import { attentionOnRows } from '../blocks/attention';
 import { BlockCheckpointing, type SeedSource } from '../blocks/checkpoint';
-import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, sitesByLayer, type ForwardOptions, ModelLoadError } from './model';
+import { type BackboneModel, checkWeight, DropoutSeeds, linearSitesOf, selfAttentionOnRows, sitesByLayer, type ForwardOptions, ModelLoadError } from './model';
 
 /**
  * ViT as Hugging Face's ViTModel / ViTForImageClassification compute it, in float32:
@@ -194,11 +194,15 @@ export class VitModel implements BackboneModel {
     const hooks = options.hooks ?? NO_HOOKS;
     const seeds = new DropoutSeeds(options.dropoutSeed ?? null);
     return tf.tidy(() => {
-      let x = this.embed(pixels, hooks, seeds);
+      const embedded = this.embed(pixels, hooks, seeds);
+      const [batch, seq, d] = embedded.shape;
+      // The residual stream runs as rows [B·T, d] (see Gpt2Model.forward).
+      let x = embedded.reshape([batch * seq, d]) as tf.Tensor2D;
       for (let layer = 0; layer < c.layers; layer++) {
-        x = this.checkpointing.run(hooks, `layer.${layer}`, [x], seeds, ([xi], s) => this.block(layer, xi as tf.Tensor3D, hooks, s)) as tf.Tensor3D;
+        x = this.checkpointing.run(hooks, `layer.${layer}`, [x], seeds, ([xi], s) => this.block(layer, xi as tf.Tensor2D, batch, hooks, s)) as tf.Tensor2D;
       }
-      return layerNorm(x, this.variable('layernorm.weight') as tf.Tensor1D, this.variable('layernorm.bias') as tf.Tensor1D, c.layerNormEps);
+      const normed = layerNorm(x, this.variable('layernorm.weight') as tf.Tensor1D, this.variable('layernorm.bias') as tf.Tensor1D, c.layerNormEps);
+      return normed.reshape([batch, seq, d]) as tf.Tensor3D;
     });
   }
 
@@ -268,16 +272,16 @@ export class VitModel implements BackboneModel {
     return maybeDropout(x, c.hiddenDropout, seeds.next());
   }
 
-  private block(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
+  /** One block on rows x [B·T, d]; the `attention` hook sees (and returns) [B, T, d]. */
+  private block(layer: number, x: tf.Tensor2D, batch: number, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const c = this.config;
     const p = `encoder.layer.${layer}.`;
     const ln1 = layerNorm(x, this.variable(`${p}layernorm_before.weight`) as tf.Tensor1D, this.variable(`${p}layernorm_before.bias`) as tf.Tensor1D, c.layerNormEps);
     const site: AttentionSite = { stack: 'encoder', layer, nHead: c.heads, hidden: c.hidden };
-    const base = (input: tf.Tensor3D, extras?: AttentionExtras) => this.attention(layer, input, hooks, seeds, extras);
-    const attnOut = hooks.attention ? hooks.attention(site, ln1, base, seeds) : base(ln1);
-    const afterAttn = tf.add(x, attnOut) as tf.Tensor3D;
+    const attnOut = selfAttentionOnRows(hooks, site, ln1, batch, (rows, extras) => this.attention(layer, rows, batch, hooks, seeds, extras), seeds);
+    const afterAttn = tf.add(x, attnOut) as tf.Tensor2D;
     const ln2 = layerNorm(afterAttn, this.variable(`${p}layernorm_after.weight`) as tf.Tensor1D, this.variable(`${p}layernorm_after.bias`) as tf.Tensor1D, c.layerNormEps);
-    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor3D;
+    return tf.add(afterAttn, this.mlp(layer, ln2, hooks, seeds)) as tf.Tensor2D;
   }
 
   private linear(site: LinearSite, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
@@ -285,46 +289,32 @@ export class VitModel implements BackboneModel {
     return hooks.linear ? hooks.linear(site, x, base, seeds) : base(x);
   }
 
-  /** ViTSelfAttention + ViTSelfOutput: every token sees every token (no mask). */
-  private attention(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource, extras?: AttentionExtras): tf.Tensor3D {
+  /** ViTSelfAttention + ViTSelfOutput on rows [B·T, d]: every token sees every token (no mask). */
+  private attention(layer: number, x: tf.Tensor2D, batch: number, hooks: ModelHooks, seeds: SeedSource, extras?: AttentionExtras): tf.Tensor2D {
     const c = this.config;
-    const [batch, seq, d] = x.shape;
-    const heads = c.heads;
-    const headDim = d / heads;
+    const [rows, d] = x.shape;
+    const seq = rows / batch;
     const [qSite, kSite, vSite, outSite] = this.sites[layer];
-    const splitHeads = (t: tf.Tensor2D, rows: number, batches: number) =>
-      t.reshape([batches, rows, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
-
-    const flat = x.reshape([batch * seq, d]) as tf.Tensor2D;
-    const q = splitHeads(this.linear(qSite, flat, hooks, seeds), seq, batch);
-    let k = splitHeads(this.linear(kSite, flat, hooks, seeds), seq, batch);
-    let v = splitHeads(this.linear(vSite, flat, hooks, seeds), seq, batch);
+    const q = this.linear(qSite, x, hooks, seeds);
+    const k = this.linear(kSite, x, hooks, seeds);
+    const v = this.linear(vSite, x, hooks, seeds);
     const prefixHidden = extras?.prefixHidden;
-    if (prefixHidden) {
-      const p = prefixHidden.shape[0];
-      const tileBatch = (t: tf.Tensor2D) => tf.tile(splitHeads(t, p, 1), [batch, 1, 1, 1]);
-      k = tf.concat([tileBatch(this.linear(kSite, prefixHidden, hooks, seeds)), k], 2);
-      v = tf.concat([tileBatch(this.linear(vSite, prefixHidden, hooks, seeds)), v], 2);
-    }
-    const heads4 = fusedAttention(q, k, v, {
-      scale: 1 / Math.sqrt(headDim),
+    const prefix = prefixHidden ? { prefixKeys: this.linear(kSite, prefixHidden, hooks, seeds), prefixValues: this.linear(vSite, prefixHidden, hooks, seeds) } : {};
+    const context = attentionOnRows(q, k, v, { batch, queries: seq, keys: seq, heads: c.heads, ...prefix }, {
+      scale: 1 / Math.sqrt(d / c.heads),
       bias: null,
       biasNeedsGrad: false,
       dropoutRate: c.attentionDropout,
       dropoutSeed: seeds.next(),
       observeProbabilities: extras?.observeProbabilities,
     });
-    const context = heads4.transpose([0, 2, 1, 3]).reshape([batch * seq, d]) as tf.Tensor2D;
-    const out = this.linear(outSite, context, hooks, seeds);
-    return maybeDropout(out.reshape([batch, seq, d]) as tf.Tensor3D, c.hiddenDropout, seeds.next());
+    return maybeDropout(this.linear(outSite, context, hooks, seeds), c.hiddenDropout, seeds.next());
   }
 
-  /** ViTIntermediate + ViTOutput (the residual is added by `block`). */
-  private mlp(layer: number, x: tf.Tensor3D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor3D {
-    const [batch, seq, d] = x.shape;
+  /** ViTIntermediate + ViTOutput on rows (the residual is added by `block`). */
+  private mlp(layer: number, x: tf.Tensor2D, hooks: ModelHooks, seeds: SeedSource): tf.Tensor2D {
     const [, , , , inSite, outSite] = this.sites[layer];
-    const hidden = activation(this.linear(inSite, x.reshape([batch * seq, d]) as tf.Tensor2D, hooks, seeds), this.config.activation);
-    const out = this.linear(outSite, hidden, hooks, seeds).reshape([batch, seq, d]) as tf.Tensor3D;
-    return maybeDropout(out, this.config.hiddenDropout, seeds.next());
+    const hidden = activation(this.linear(inSite, x, hooks, seeds), this.config.activation);
+    return maybeDropout(this.linear(outSite, hidden, hooks, seeds), this.config.hiddenDropout, seeds.next());
   }
 }

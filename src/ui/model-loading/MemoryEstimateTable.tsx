@@ -13,13 +13,13 @@ import { useAppStore } from '../store';
 export function MemoryEstimateTable({ spec, shape, task }: { spec: ExperimentSpec; shape: ModelShape; task: TaskShape }) {
   const limits = useAppStore((s) => s.backend?.bufferLimits ?? null);
   const rows = spec.methods.map((m) => {
-    const estimate = estimateTrainingMemory(shape, task, m, spec.batchSize);
+    const estimate = estimateTrainingMemory(shape, task, m, spec.batchSize, spec.memory.checkpoint);
     return { name: m.name, estimate, problem: bufferLimitProblem(estimate, limits) };
   });
   return (
     <table className="memory-estimate" data-testid="memory-estimate">
       <caption>
-        Estimated GPU memory per training step (batch {spec.batchSize}, {task.seqLen} tokens)
+        Estimated GPU memory per training step (batch {spec.batchSize}, {task.seqLen} tokens{spec.memory.checkpoint === 'blocks' ? ', activation checkpointing per block' : ''})
       </caption>
       <thead>
         <tr>

@@ -10,7 +10,7 @@ import { hostKernelConfigs, input, numberAttr, type HostMemory } from './host-me
  * PeftSoftmaxForward   inputs: scores [B, H, T, S], bias?;      attrs: scale
  *                      outputs: probs [B, H, T, S], lse [B, H, T]
  * PeftSoftmaxFromLse   inputs: scores, bias?, lse [B, H, T];    attrs: scale
- *                      output: probs = exp(z − lse)
+ *                      output: probs = min(1, exp(z − lse))
  * PeftSoftmaxBackward  inputs: probs, dProbs [B, H, T, S]
  *                      output: dz = P ⊙ (dP − rowsum(dP ⊙ P))   (before the scale)
  *
@@ -84,10 +84,12 @@ function softmaxFromLseRows(scores: Float32Array, bias: Float32Array | null, bia
     const end = offset + keys;
     const rowLse = lse[row];
     // Math.fround: z rounded to float32 as in the forward, so both give the same probabilities.
+    // At most 1, as a probability is: with huge scores (a diverging run) z − lse in float32 can
+    // be off by more than z's rounding, and exp of that would overflow to ∞ and then NaN.
     if (bias && biasOffsets) {
-      for (let i = offset, k = biasOffsets[row]; i < end; i++, k++) probs[i] = fastExp(Math.fround(scale * scores[i] + bias[k]) - rowLse);
+      for (let i = offset, k = biasOffsets[row]; i < end; i++, k++) probs[i] = Math.min(1, fastExp(Math.fround(scale * scores[i] + bias[k]) - rowLse));
     } else {
-      for (let i = offset; i < end; i++) probs[i] = fastExp(Math.fround(scale * scores[i]) - rowLse);
+      for (let i = offset; i < end; i++) probs[i] = Math.min(1, fastExp(Math.fround(scale * scores[i]) - rowLse));
     }
   }
 }
