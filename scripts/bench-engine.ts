@@ -13,7 +13,7 @@
  * tfjs's wasm backend runs one thread (setThreadsCount(1) and no multithreaded binary, set before
  * the backend initialises), as the peer does (OPENBLAS_NUM_THREADS=1 PEER_THREADS=1).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,12 +107,14 @@ try {
   const report = await runEngineScorecard({
     choice: { mode: quick ? 'quick' : 'full', gpt2Small: withGpt2Small, ...(gpt2SmallDir ? { gpt2SmallLoad: async () => loadBaseCheckpoint(sourceFor(gpt2SmallDir!)) } : {}) },
     env: nodeRunnerEnv,
-    machine: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, node: process.version },
+    machine: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, node: process.version, loadAverage: { start: os.loadavg(), end: [] } },
     backend: { backend: backend.backend, adapter: backend.adapter, wasmThreads, threading: `${wasmThreads} wasm thread${wasmThreads === 1 ? '' : 's'} (setThreadsCount(1) before init, single-threaded binary)` },
     ...(peer ? { peer } : { noPeerReason }),
     ...(gpt2SmallDir ? { runIsolated } : {}),
+    commit: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() || null,
     onProgress: log,
   });
+  report.machine.loadAverage.end = os.loadavg();
   const missing = missingReportFields(report);
   if (missing.length > 0) throw new Error(`the report lacks ${missing.join(', ')}`);
   console.log(scorecardMarkdown(report));

@@ -12,7 +12,7 @@ describe('engine scorecard (quick, tiny-gpt2, full + LoRA)', () => {
     report = await runEngineScorecard({
       choice: { mode: 'quick', gpt2Small: false, methods: ['full', 'lora'], models: ['tiny-gpt2'] },
       env: nodeRunnerEnv,
-      machine: { cpu: 'test', cores: 1, platform: 'test', node: process.version },
+      machine: { cpu: 'test', cores: 1, platform: 'test', node: process.version, loadAverage: { start: [], end: [] } },
       backend: { backend: 'wasm', adapter: 'test', wasmThreads: null, threading: 'test' },
       noPeerReason: 'test: no peer',
       matmulRepeats: 2,

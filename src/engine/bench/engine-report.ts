@@ -9,8 +9,8 @@ import type { KernelCount } from './step-probe';
  * bench/engine.json, the engine scorecard (`npm run bench:engine`), version 1:
  *
  * {
- *   version: 1, mode: "full" | "quick", date, wallMs,
- *   machine: { cpu, cores, platform, node },
+ *   version: 1, mode: "full" | "quick", date, commit, wallMs,
+ *   machine: { cpu, cores, platform, node, loadAverage: { start, end } },
  *   backend: { backend, adapter, wasmThreads, threading },      how tfjs ran (one wasm thread)
  *   config: { warmupSteps, measuredSteps, rounds, gpt2Small },  step budgets
  *   matmulRate, matmulRateEnd,                                  the backend's own matmul GFLOP/s, start and end of the run
@@ -133,8 +133,11 @@ export interface EngineReport {
   version: typeof ENGINE_REPORT_VERSION;
   mode: 'full' | 'quick';
   date: string;
+  /** `git describe --always --dirty` of the measured tree, null outside a git checkout. */
+  commit: string | null;
   wallMs: number;
-  machine: { cpu: string; cores: number; platform: string; node: string };
+  /** `loadAverage`: the host's 1/5/15-minute load averages at the start and at the end (other work on the machine makes times noisy). */
+  machine: { cpu: string; cores: number; platform: string; node: string; loadAverage: { start: number[]; end: number[] } };
   backend: { backend: string; adapter: string; wasmThreads: number | null; threading: string };
   config: { warmupSteps: number; measuredSteps: number; rounds: number; gpt2Small: { warmupSteps: number; measuredSteps: number } | null };
   matmulRate: MatmulRate;
@@ -153,7 +156,7 @@ const keys =
   <const K extends readonly (keyof T)[]>(k: Exhaustive<T, K>): K =>
     k;
 
-export const REPORT_FIELDS = keys<EngineReport>()(['version', 'mode', 'date', 'wallMs', 'machine', 'backend', 'config', 'matmulRate', 'matmulRateEnd', 'checkpointing', 'rows', 'loraOverFull', 'gpt2Small', 'peer']);
+export const REPORT_FIELDS = keys<EngineReport>()(['version', 'mode', 'date', 'commit', 'wallMs', 'machine', 'backend', 'config', 'matmulRate', 'matmulRateEnd', 'checkpointing', 'rows', 'loraOverFull', 'gpt2Small', 'peer']);
 export const ROW_FIELDS = keys<EngineRow>()([
   'model',
   'family',

@@ -471,6 +471,8 @@ export interface ScorecardOptions {
   /** Why there is no peer (shown in the report); used when `peer` is absent. */
   noPeerReason?: string;
   onProgress?: (message: string) => void;
+  /** The measured tree's commit (the Node script asks git). */
+  commit?: string | null;
   /** Matmul-rate repeats (fewer in tests). */
   matmulRepeats?: number;
   /** Measures one checkpointing mode of an `isolate` session in a process of its own (the Node script); absent = in this process. */
@@ -507,6 +509,7 @@ export async function runEngineScorecard(options: ScorecardOptions): Promise<Eng
     version: ENGINE_REPORT_VERSION,
     mode: options.choice.mode,
     date: new Date().toISOString(),
+    commit: options.commit ?? null,
     wallMs: performance.now() - started,
     machine: options.machine,
     backend: options.backend,
