@@ -25,7 +25,7 @@ export function scorecardMarkdown(report: EngineReport): string {
     `Host load average (1/5/15 min) at the start ${report.machine.loadAverage.start.map((l) => l.toFixed(1)).join('/')}, at the end ${report.machine.loadAverage.end.map((l) => l.toFixed(1)).join('/')} on ${report.machine.cores} cores: other work makes step times noisy; bytes, kernel counts and FLOPs are exact.`,
     `Backend matmul ${report.matmulRate.m}×${report.matmulRate.k}×${report.matmulRate.n}: ${rate.median.toFixed(1)} GFLOP/s (${rate.min.toFixed(1)}–${rate.max.toFixed(1)}, ${report.matmulRate.repeats} repeats) at the start` +
       (report.matmulRateEnd ? `, ${report.matmulRateEnd.gflops.median.toFixed(1)} at the end` : ''),
-    `Steps: ${report.config.warmupSteps} warm-up + ${report.config.measuredSteps} measured per run (tiny-gpt2: ${report.rows.find((r) => r.model === 'tiny-gpt2')?.stepMsSamples.length ?? 0} in ${report.config.rounds} rounds), runs alternating step by step; then one step under tf.profile for kernels and bytes.`,
+    `Measured steps per run after warm-up: ${[...new Set(report.rows.map((r) => r.model))].map((m) => `${m} ${Math.max(...report.rows.filter((r) => r.model === m).map((r) => r.stepMsSamples.length))}`).join(', ')} (tiny-gpt2 in ${report.config.rounds} rounds, the peer after each); the runs of a model alternate step by step; then one step each under tf.profile for kernels and bytes.`,
     report.checkpointing.available ? `Activation checkpointing: ${report.checkpointing.note}.` : `Activation checkpointing (off / on columns): ${report.checkpointing.note}.`,
     '',
   );

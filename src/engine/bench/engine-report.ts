@@ -12,7 +12,7 @@ import type { KernelCount } from './step-probe';
  *   version: 1, mode: "full" | "quick", date, commit, wallMs,
  *   machine: { cpu, cores, platform, node, loadAverage: { start, end } },
  *   backend: { backend, adapter, wasmThreads, threading },      how tfjs ran (one wasm thread)
- *   config: { warmupSteps, measuredSteps, rounds, gpt2Small },  step budgets
+ *   config: { warmupSteps, measuredSteps, rounds, gpt2Small },  step budgets (the first session's, tiny-gpt2; GPT-2-small's apart)
  *   matmulRate, matmulRateEnd,                                  the backend's own matmul GFLOP/s, start and end of the run
  *   checkpointing: { available, note },                        whether the spec takes memory.checkpoint
  *   rows: EngineRow[],                                          one per model × method × checkpointing mode
@@ -80,7 +80,7 @@ export interface EngineRow {
   flops: StepFlops;
   /** flops.total / median step time. */
   achievedGflops: number | null;
-  /** achievedGflops / matmulRate.gflops.median. */
+  /** achievedGflops / the larger of matmulRate's and matmulRateEnd's medians (load only slows a rate down). */
   fractionOfMatmulRate: number | null;
 }
 
