@@ -114,7 +114,7 @@ test('switching to tiny-vit moves the task to MNIST; a vocabulary prompt init is
   const prompt = page.locator('[data-method="prompt"]');
   await expect(prompt.getByLabel('Initialisation')).toHaveValue('vocab');
 
-  await page.getByLabel('Checkpoint').selectOption('tiny-vit');
+  await page.getByLabel('Checkpoint', { exact: true }).selectOption('tiny-vit');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('mnist-5shot');
   // Only image tasks are offered for ViT (the few-shot tasks and the Split-MNIST stream).
   expect(await page.getByLabel('Task and dataset').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
@@ -141,7 +141,7 @@ test('switching to tiny-vit moves the task to MNIST; a vocabulary prompt init is
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
 
   // Back to GPT-2: its tasks again, the task kept where it fits (MNIST does not: spam).
-  await page.getByLabel('Checkpoint').selectOption('tiny-gpt2');
+  await page.getByLabel('Checkpoint', { exact: true }).selectOption('tiny-gpt2');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('spam');
   await expect(page.getByTestId('model-shape')).toContainText('GPT-2');
 });

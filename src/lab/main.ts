@@ -1,6 +1,7 @@
 import { initBackend, type BackendName } from '../engine/backend';
 import { WASM_BINARY_URLS } from '../worker/wasm-binaries';
 import { aptLab } from './apt';
+import { blocksLab } from './blocks';
 import { deptLab } from './dept';
 import { nolaLab } from './nola';
 
@@ -25,6 +26,6 @@ const ready = initBackend({ ...(order ? { order } : {}), wasmPaths: WASM_BINARY_
   },
 );
 
-const lab = { ready, nola: nolaLab, apt: aptLab, dept: deptLab };
+const lab = { ready, nola: nolaLab, apt: aptLab, dept: deptLab, blocks: blocksLab };
 export type Lab = typeof lab;
 (window as unknown as { lab: Lab }).lab = lab;

@@ -8,11 +8,12 @@ import { attention } from '../../src/engine/blocks/attention';
 import { lmCrossEntropy } from '../../src/engine/blocks/cross-entropy';
 import { affine, matMul2d } from '../../src/engine/blocks/linear';
 import { kernelCalls } from '../../src/engine/bench/kernel-count';
+import { composedActivation, composedAttention, composedCrossEntropy, composedNorm } from '../../src/lab/blocks';
 
 /**
- * Every fused block against (1) the plain tfjs composition it replaced, differentiated by tfjs's
- * own autodiff, and (2) central finite differences of an independent float64 host computation.
- * On each backend the tests reach in Node (wasm, cpu); the browser suite covers WebGPU.
+ * Every fused block against (1) the plain tfjs composition it replaced (src/lab/blocks.ts, which
+ * e2e/fused-blocks.spec.ts also runs on WebGPU), differentiated by tfjs's own autodiff, and (2)
+ * central finite differences of an independent float64 host computation, on wasm and cpu.
  */
 
 beforeAll(async () => {
@@ -165,12 +166,7 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     for (const rms of [false, true]) {
       const inputs = [tensorOf(x, [rows, d]), tensorOf(gamma, [d]), ...(rms ? [] : [tensorOf(beta, [d])])];
       const fused = (...t: tf.Tensor[]) => (rms ? rmsNorm(t[0], t[1] as tf.Tensor1D, eps) : layerNorm(t[0], t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, eps));
-      const composed = (...t: tf.Tensor[]) => {
-        const mean = rms ? tf.scalar(0) : tf.mean(t[0], -1, true);
-        const c = tf.sub(t[0], mean);
-        const y = tf.mul(tf.div(c, tf.sqrt(tf.add(tf.mean(tf.square(c), -1, true), eps))), t[1]);
-        return rms ? y : tf.add(y, t[2]);
-      };
+      const composed = (...t: tf.Tensor[]) => composedNorm(t[0], t[1], rms ? null : t[2], eps);
       const rT = tensorOf(r, [rows, d]);
       const a = gradsOf(fused, inputs, rT);
       const b = gradsOf(composed, inputs, rT);
@@ -193,18 +189,7 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     for (const kind of kinds) {
       const xT = tensorOf(x, [n, m]);
       const rT = tensorOf(r, [n, m]);
-      const composed = (t: tf.Tensor) => {
-        switch (kind) {
-          case 'gelu_new':
-            return tf.mul(tf.mul(0.5, t), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(t, tf.mul(0.044715, tf.pow(t, 3)))))));
-          case 'gelu':
-            return tf.mul(tf.mul(0.5, t), tf.add(1, tf.erf(tf.div(t, Math.SQRT2))));
-          case 'relu':
-            return tf.relu(t);
-          default:
-            return tf.mul(t, tf.sigmoid(t));
-        }
-      };
+      const composed = (t: tf.Tensor) => composedActivation(t, kind);
       const a = gradsOf((t) => activation(t, kind), [xT], rT);
       const b = gradsOf(composed, [xT], rT);
       expect(maxRelDiff(a.value, b.value), kind).toBeLessThan(1e-5);
@@ -240,7 +225,7 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     const all = biasNeedsGrad ? [...inputs, biasT] : inputs;
     const fused = (...t: tf.Tensor[]) =>
       attention(t[0] as tf.Tensor4D, t[1] as tf.Tensor4D, t[2] as tf.Tensor4D, { scale, bias: (t[3] ?? biasT) as tf.Tensor4D, biasNeedsGrad, dropoutRate: 0, dropoutSeed: null });
-    const composed = (...t: tf.Tensor[]) => tf.matMul(tf.softmax(tf.add(tf.mul(tf.matMul(t[0], t[1], false, true), scale), t[3] ?? biasT)), t[2]);
+    const composed = (...t: tf.Tensor[]) => composedAttention(t[0], t[1], t[2], scale, t[3] ?? biasT);
     const rT = tensorOf(r, [B, H, T, D]);
     const a = gradsOf(fused, all, rT);
     const b = gradsOf(composed, all, rT);
@@ -281,10 +266,7 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     const wtsT = tensorOf(weights, [rows]) as tf.Tensor1D;
     const inputs = [tensorOf(h, [rows, d]), tensorOf(w, [vocab, d])];
     const one = tf.scalar(1);
-    const composed = (...t: tf.Tensor[]) => {
-      const logProbs = tf.logSoftmax(tf.matMul(t[0], t[1], false, true));
-      return tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(logProbs, tf.oneHot(tT, vocab).toFloat()), -1), wtsT)));
-    };
+    const composed = (...t: tf.Tensor[]) => composedCrossEntropy(t[0], t[1], tT, wtsT);
     const b = gradsOf(composed, inputs, one);
     const loss64 = (hh: Float64Array, ww: Float64Array) => {
       let total = 0;
