@@ -19,6 +19,7 @@ async function visibleSettings(page: Page) {
     loraKey: await page.getByRole('checkbox', { name: 'key (k)' }).isChecked(),
     loraLr: await page.getByLabel('Learning rate: LoRA A, B').inputValue(),
     schedule: await page.getByLabel('LR schedule').inputValue(),
+    checkpoint: await page.getByLabel('Activation checkpointing').inputValue(),
   };
 }
 
@@ -35,8 +36,9 @@ test('a copied link opened in a fresh page restores the same experiment, without
   await page.getByRole('checkbox', { name: 'key (k)' }).check();
   await page.getByLabel('Learning rate: LoRA A, B').fill('0.005');
   await page.getByLabel('LR schedule').selectOption('cosine');
+  await page.getByLabel('Activation checkpointing').selectOption('blocks');
   const before = await visibleSettings(page);
-  expect(before).toMatchObject({ task: 'sotu-party', full: false, head: true, steps: '7', loraRank: '3', loraKey: true, schedule: 'cosine' });
+  expect(before).toMatchObject({ task: 'sotu-party', full: false, head: true, steps: '7', loraRank: '3', loraKey: true, schedule: 'cosine', checkpoint: 'blocks' });
 
   await page.getByRole('button', { name: 'Copy link' }).click();
   await expect(page.getByText('Link copied')).toBeVisible();
@@ -44,6 +46,7 @@ test('a copied link opened in a fresh page restores the same experiment, without
   expect(link).toBe(page.url());
   expect(link).toMatch(/#v=1&model=tiny-gpt2&task=sotu-party&methods=head,prompt,lora&steps=7&/);
   expect(link).toContain('lora.targets=q,k,v');
+  expect(link).toContain('&ckpt=blocks&');
 
   // A fresh context: nothing shared with the first page but the link.
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });

@@ -1,7 +1,7 @@
-import { ConfigError, gpt2ParamCount, parseGpt2Config, type Gpt2Config } from '../models/gpt2-config';
+import { ConfigError, gpt2ModelShape, parseGpt2Config, type Gpt2Config } from '../models/gpt2-config';
 import { parseVitConfig, vitModelShape, vitPatchGrid, type VitConfig } from '../models/vit-config';
 import { parseT5Config, t5ModelShape, type T5Config } from '../models/t5-config';
-import type { LinearRole, LinearShape, ModelFamily, ModelShape } from '../models/hooks';
+import type { ModelFamily, ModelShape } from '../models/hooks';
 import type { HostTensor } from './safetensors';
 import { normalizeGpt2Names } from './weight-names';
 
@@ -9,10 +9,8 @@ import { normalizeGpt2Names } from './weight-names';
  * A checkpoint's config.json as the families understand it, with no tensors: the family table,
  * the parser chosen by `model_type`, the shape every parameter formula reads, and the input
  * length a family fixes. The page counts parameters from this alone (it never imports tfjs);
- * models/families.ts adds the model classes (weights check, build) for the worker and Node.
- *
- * Until models/ takes these over, models/families.ts holds the same table and functions and
- * models/gpt2.ts the same gpt2ModelShape; tests/engine/pure-layer.test.ts checks that they agree.
+ * models/families.ts re-exports all of it and adds the model classes (weights check, build)
+ * for the worker and Node.
  */
 
 export type ModelConfig = { family: 'gpt2'; config: Gpt2Config } | { family: 'vit'; config: VitConfig } | { family: 't5'; config: T5Config };
@@ -53,45 +51,6 @@ export function parseModelConfig(json: unknown): ModelConfig {
             .join('; '),
       );
   }
-}
-
-/** GPT-2's sizes from config.json alone: c_attn is one fused linear whose thirds are q, k, v. */
-export function gpt2ModelShape(c: Gpt2Config): ModelShape {
-  const d = c.nEmbd;
-  const linears: LinearShape[] = [];
-  for (let layer = 0; layer < c.nLayer; layer++) {
-    const linear = (module: string, role: LinearRole, inFeatures: number, outFeatures: number, fusedRoles?: LinearRole[]): LinearShape => ({
-      name: `h.${layer}.${module}`,
-      modulePath: `transformer.h.${layer}.${module}`,
-      stack: 'decoder',
-      layer,
-      role,
-      inFeatures,
-      outFeatures,
-      ...(fusedRoles ? { fusedRoles } : {}),
-      hasBias: true,
-    });
-    linears.push(
-      linear('attn.c_attn', 'qkv', d, 3 * d, ['q', 'k', 'v']),
-      linear('attn.c_proj', 'attn_out', d, d),
-      linear('mlp.c_fc', 'mlp_in', d, c.nInner),
-      linear('mlp.c_proj', 'mlp_out', c.nInner, d),
-    );
-  }
-  return {
-    family: 'gpt2',
-    hidden: d,
-    heads: c.nHead,
-    mlpHidden: c.nInner,
-    stacks: { encoder: 0, decoder: c.nLayer },
-    layers: c.nLayer,
-    promptStack: 'decoder',
-    vocabSize: c.vocabSize,
-    maxPositions: c.nPositions,
-    embeddingParams: (c.vocabSize + c.nPositions) * d,
-    totalParams: gpt2ParamCount(c),
-    linears,
-  };
 }
 
 export function modelShapeOf(model: ModelConfig): ModelShape {

@@ -1,75 +1,17 @@
 import type { HostTensor } from '../io/safetensors';
-import { normalizeGpt2Names } from '../io/weight-names';
-import { ConfigError, parseGpt2Config, type Gpt2Config } from './gpt2-config';
-import { Gpt2Model, gpt2ModelShape } from './gpt2';
-import { parseVitConfig, vitModelShape, vitPatchGrid, type VitConfig } from './vit-config';
+import type { ModelConfig } from '../io/model-config';
+import { Gpt2Model } from './gpt2';
 import { VitModel } from './vit';
-import { parseT5Config, t5ModelShape, type T5Config } from './t5-config';
 import { T5Model } from './t5';
-import type { ModelFamily, ModelShape } from './hooks';
 import type { BackboneModel } from './model';
 
 /**
  * The model families the engine runs, chosen by config.json's `model_type`: one place that maps
  * a config to its parser, its shape and its model class, so the runner, the CLI and the app
- * never branch on the family themselves.
+ * never branch on the family themselves. The config side (no tensors, what the page reads) is
+ * io/model-config.ts, re-exported here; this file adds the model classes.
  */
-
-export type ModelConfig = { family: 'gpt2'; config: Gpt2Config } | { family: 'vit'; config: VitConfig } | { family: 't5'; config: T5Config };
-
-interface FamilyInfo {
-  title: string;
-  /** HF model classes whose checkpoints load (config.json's `architectures`). */
-  architectures: string[];
-  /** Text models need tokenizer.json; ViT needs preprocessor_config.json instead. */
-  inputs: 'text' | 'image';
-}
-
-export const MODEL_FAMILIES: Record<ModelFamily, FamilyInfo> = {
-  gpt2: { title: 'GPT-2', architectures: ['GPT2LMHeadModel', 'GPT2Model', 'GPT2ForSequenceClassification'], inputs: 'text' },
-  vit: { title: 'ViT', architectures: ['ViTForImageClassification', 'ViTModel'], inputs: 'image' },
-  t5: { title: 'T5', architectures: ['T5ForConditionalGeneration', 'T5Model'], inputs: 'text' },
-};
-
-export function isModelFamily(value: unknown): value is ModelFamily {
-  return typeof value === 'string' && value in MODEL_FAMILIES;
-}
-
-/** Parses config.json of any supported family; an unsupported `model_type` names the supported ones. */
-export function parseModelConfig(json: unknown): ModelConfig {
-  const modelType = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).model_type : undefined;
-  switch (modelType) {
-    case 'gpt2':
-      return { family: 'gpt2', config: parseGpt2Config(json) };
-    case 'vit':
-      return { family: 'vit', config: parseVitConfig(json) };
-    case 't5':
-      return { family: 't5', config: parseT5Config(json) };
-    default:
-      throw new ConfigError(
-        `config.json: field "model_type" is ${JSON.stringify(modelType ?? null)}; supported architectures: ` +
-          Object.entries(MODEL_FAMILIES)
-            .map(([type, info]) => `${type} (${info.architectures.join(', ')})`)
-            .join('; '),
-      );
-  }
-}
-
-export function modelShapeOf(model: ModelConfig): ModelShape {
-  switch (model.family) {
-    case 'gpt2':
-      return gpt2ModelShape(model.config);
-    case 'vit':
-      return vitModelShape(model.config);
-    case 't5':
-      return t5ModelShape(model.config);
-  }
-}
-
-/** Checkpoint tensor names as the family's model class reads them (GPT-2 drops `transformer.`). */
-export function normalizeWeightNames(model: ModelConfig, weights: Map<string, HostTensor>): Map<string, HostTensor> {
-  return model.family === 'gpt2' ? normalizeGpt2Names(weights) : weights;
-}
+export { MODEL_FAMILIES, fixedInputLength, isModelFamily, modelShapeOf, normalizeWeightNames, parseModelConfig, type FamilyInfo, type ModelConfig } from '../io/model-config';
 
 /** Throws a ModelLoadError naming the tensor when the weights do not fit the config; touches no device. */
 export function checkModelWeights(model: ModelConfig, weights: Map<string, HostTensor>): void {
@@ -96,12 +38,4 @@ export function buildModel(model: ModelConfig, weights: Map<string, HostTensor>)
     case 't5':
       return T5Model.fromWeights(model.config, weights);
   }
-}
-
-/**
- * Input positions fixed by the model, not by the spec: ViT always runs on its patch grid (what
- * DePT's position-wise update covers); text models read the spec's seqLen (null).
- */
-export function fixedInputLength(model: ModelConfig): number | null {
-  return model.family === 'vit' ? vitPatchGrid(model.config).patches : null;
 }

@@ -1,3 +1,4 @@
+import type { LinearRole, LinearShape, ModelShape } from './hooks';
 import { z } from 'zod';
 
 /** GPT-2 hyperparameters in our own camelCase, parsed from Hugging Face's `config.json`. */
@@ -159,4 +160,43 @@ export function gpt2ParamCount(c: Gpt2Config): number {
   let total = 0;
   for (const shape of gpt2WeightShapes(c).values()) total += shape.reduce((a, b) => a * b, 1);
   return total;
+}
+
+/** Sizes a method needs, from config.json alone (no weights): formulas are known before training. */
+export function gpt2ModelShape(c: Gpt2Config): ModelShape {
+  const d = c.nEmbd;
+  const linears: LinearShape[] = [];
+  for (let layer = 0; layer < c.nLayer; layer++) {
+    const linear = (module: string, role: LinearRole, inFeatures: number, outFeatures: number, fusedRoles?: LinearRole[]): LinearShape => ({
+      name: `h.${layer}.${module}`,
+      modulePath: `transformer.h.${layer}.${module}`,
+      stack: 'decoder',
+      layer,
+      role,
+      inFeatures,
+      outFeatures,
+      ...(fusedRoles ? { fusedRoles } : {}),
+      hasBias: true,
+    });
+    linears.push(
+      linear('attn.c_attn', 'qkv', d, 3 * d, ['q', 'k', 'v']),
+      linear('attn.c_proj', 'attn_out', d, d),
+      linear('mlp.c_fc', 'mlp_in', d, c.nInner),
+      linear('mlp.c_proj', 'mlp_out', c.nInner, d),
+    );
+  }
+  return {
+    family: 'gpt2',
+    hidden: d,
+    heads: c.nHead,
+    mlpHidden: c.nInner,
+    stacks: { encoder: 0, decoder: c.nLayer },
+    layers: c.nLayer,
+    promptStack: 'decoder',
+    vocabSize: c.vocabSize,
+    maxPositions: c.nPositions,
+    embeddingParams: (c.vocabSize + c.nPositions) * d,
+    totalParams: gpt2ParamCount(c),
+    linears,
+  };
 }

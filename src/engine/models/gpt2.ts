@@ -1,7 +1,9 @@
 import { tf } from '../tf';
 import { matMul2d } from '../blocks/linear';
 import type { HostTensor } from '../io/safetensors';
-import { type Gpt2Config, gpt2ParamCount, gpt2WeightShapes } from './gpt2-config';
+import { type Gpt2Config, gpt2ModelShape, gpt2WeightShapes } from './gpt2-config';
+
+export { gpt2ModelShape } from './gpt2-config';
 import { NO_HOOKS, type AttentionExtras, type LinearRole, type LinearShape, type LinearSite, type ModelHooks, type ModelShape } from './hooks';
 import { checkWeight, DropoutSeeds, linearSitesOf, selfAttentionOnRows, sitesByLayer, ModelLoadError, type BackboneModel, type ForwardOptions } from './model';
 
@@ -247,43 +249,4 @@ export class Gpt2Model implements BackboneModel {
     return maybeDropout(this.linear(projSite, hidden, hooks, seeds), this.config.residPdrop, seeds.next());
   }
 
-}
-
-/** Sizes a method needs, from config.json alone (no weights): formulas are known before training. */
-export function gpt2ModelShape(c: Gpt2Config): ModelShape {
-  const d = c.nEmbd;
-  const linears: LinearShape[] = [];
-  for (let layer = 0; layer < c.nLayer; layer++) {
-    const linear = (module: string, role: LinearRole, inFeatures: number, outFeatures: number, fusedRoles?: LinearRole[]): LinearShape => ({
-      name: `h.${layer}.${module}`,
-      modulePath: `transformer.h.${layer}.${module}`,
-      stack: 'decoder',
-      layer,
-      role,
-      inFeatures,
-      outFeatures,
-      ...(fusedRoles ? { fusedRoles } : {}),
-      hasBias: true,
-    });
-    linears.push(
-      linear('attn.c_attn', 'qkv', d, 3 * d, ['q', 'k', 'v']),
-      linear('attn.c_proj', 'attn_out', d, d),
-      linear('mlp.c_fc', 'mlp_in', d, c.nInner),
-      linear('mlp.c_proj', 'mlp_out', c.nInner, d),
-    );
-  }
-  return {
-    family: 'gpt2',
-    hidden: d,
-    heads: c.nHead,
-    mlpHidden: c.nInner,
-    stacks: { encoder: 0, decoder: c.nLayer },
-    layers: c.nLayer,
-    promptStack: 'decoder',
-    vocabSize: c.vocabSize,
-    maxPositions: c.nPositions,
-    embeddingParams: (c.vocabSize + c.nPositions) * d,
-    totalParams: gpt2ParamCount(c),
-    linears,
-  };
 }
