@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { kernelCalls } from './kernel-count';
 import type { Batch } from '../data/types';
 import type { MethodRun } from '../experiment/method-run';
 
@@ -37,7 +38,10 @@ export interface KernelCount {
 
 /** One training step under tf.profile, with the trainer's forward probe set. */
 export interface InstrumentedStep {
-  /** Kernels tfjs ran in the whole step (tf.profile's `kernels.length`): upload, forward, backward, optimizer. */
+  /**
+   * Kernels tfjs ran in the whole step (upload, forward, backward, optimizer): tf.profile's
+   * entries that name a kernel of the backend (see kernel-count.ts).
+   */
   kernelCalls: number;
   /** Most frequent kernel names, most first. */
   topKernels: KernelCount[];
@@ -90,14 +94,16 @@ export async function instrumentedStep(run: MethodRun, batch: Batch, topN = 8): 
   } finally {
     if (hasProbe) trainer.forwardProbe = null;
   }
+  // Real kernels only: tf.profile also lists customGrad wrappers (`unnamed scope`, `*__op`), which run none.
+  const kernels = kernelCalls(profile);
   const counts = new Map<string, number>();
-  for (const kernel of profile.kernels) counts.set(kernel.name, (counts.get(kernel.name) ?? 0) + 1);
+  for (const kernel of kernels) counts.set(kernel.name, (counts.get(kernel.name) ?? 0) + 1);
   const topKernels = [...counts.entries()]
     .map(([name, count]) => ({ name, count }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
     .slice(0, topN);
   return {
-    kernelCalls: profile.kernels.length,
+    kernelCalls: kernels.length,
     topKernels,
     bytesBefore,
     peakStepBytes: Math.max(0, profile.peakBytes - bytesBefore),
