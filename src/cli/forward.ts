@@ -21,13 +21,13 @@ type Print = (value: unknown) => void;
 type Options = Map<string, string | true>;
 
 export const FORWARD_USAGE =
-  'forward <model> [--adapter <dir | adapter.zip>] GPT-2: (--text "…" | --ids 1,2,3) [--top k] · ViT: (--image file.png | --pixels file.json) [--top k] · T5: (--text "…" | --ids 1,2,3) [--max-new-tokens N] [--no-prefix]';
+  'forward <model> [--adapter <dir | adapter.zip>] GPT-2: (--text "…" | --ids 1,2,3) [--top k] · ViT: (--image file.png | --pixels file.json) [--top k] · T5: (--text "…" | --ids 1,2,3) [--max-new-tokens N] [--no-prefix] [--scores [--top k]]';
 
 /** Options each family's forward reads; anything else is refused, naming the family's options. */
 const OPTIONS_BY_FAMILY = {
   gpt2: ['adapter', 'text', 'ids', 'top'],
   vit: ['adapter', 'image', 'pixels', 'top'],
-  t5: ['adapter', 'text', 'ids', 'max-new-tokens', 'no-prefix'],
+  t5: ['adapter', 'text', 'ids', 'max-new-tokens', 'no-prefix', 'scores', 'top'],
 } as const;
 
 function positiveInt(options: Options, key: string, fallback: number): number {
@@ -45,7 +45,10 @@ function exactlyOne(options: Options, a: string, b: string, family: string): 'a'
   return hasA ? 'a' : 'b';
 }
 
-/** `--ids 1,2,3` checked against the vocabulary, naming the bad element. */
+/**
+ * `--ids 1,2,3` checked against the model's vocabulary (config.json vocab_size, which may be
+ * larger than the tokenizer's: such ids run, and print with a null token), naming the bad element.
+ */
 function parseIds(text: string, vocabSize: number): number[] {
   const parts = text.split(',');
   const ids = parts.map((s) => Number(s.trim()));
@@ -62,12 +65,13 @@ function parseIds(text: string, vocabSize: number): number[] {
  * the task's prefix is put in front, as in training).
  */
 export async function forwardCommand(argv: string[], print: Print): Promise<void> {
-  const { positionals, options } = parseArgs(argv, ['no-prefix']);
+  const { positionals, options } = parseArgs(argv, ['no-prefix', 'scores']);
   const model = positionals[0];
   if (!model) throw new UsageError(`missing <model>; usage: ${FORWARD_USAGE}`);
   if (positionals.length > 1) throw new UsageError(`forward takes one <model>, got also "${positionals[1]}" (quote a --text with spaces)`);
   const backend = await initNodeBackend();
-  const base = await loadBaseCheckpoint(modelSource(model));
+  // No tokenizer.json is needed for --ids (as in transformers); --text asks for it by name.
+  const base = await loadBaseCheckpoint(modelSource(model), undefined, { tokenizerOptional: true });
   const family = base.model.family;
   const allowed: readonly string[] = OPTIONS_BY_FAMILY[family];
   for (const key of options.keys()) {
@@ -113,8 +117,9 @@ async function withModel<M>(base: BaseCheckpoint, body: (model: M, own: { method
 async function gpt2Forward({ model, backend, base, options, adapter, print }: ForwardContext): Promise<void> {
   const which = exactlyOne(options, 'text', 'ids', 'GPT-2');
   const top = positiveInt(options, 'top', 5);
-  const tokenizer = requireTokenizer(base);
-  const ids = which === 'b' ? parseIds(options.get('ids') as string, base.shape.vocabSize) : tokenizer.encode(options.get('text') as string);
+  // --ids needs no tokenizer (as a model runs without one in transformers): tokens are then null.
+  const tokenizer = which === 'a' ? requireTokenizer(base) : base.tokenizer;
+  const ids = which === 'b' ? parseIds(options.get('ids') as string, base.shape.vocabSize) : tokenizer!.encode(options.get('text') as string);
   if (ids.length === 0) throw new UsageError('the input has no tokens');
   await withModel<Gpt2Model>(base, async (gpt2, own) => {
     let task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: ids.length };
@@ -141,8 +146,8 @@ async function gpt2Forward({ model, backend, base, options, adapter, print }: Fo
       adapter: adapter?.dir ?? null,
       task: task.kind,
       ids,
-      tokens: tokenizer.idsToTokens(ids),
-      top: order.map(([logit, id]) => (task.kind === 'lm' ? { id, token: tokenizer.idsToTokens([id])[0], logit } : { label: labels[id] ?? String(id), index: id, logit })),
+      tokens: tokenizer ? tokenizer.idsToTokens(ids) : null,
+      top: order.map(([logit, id]) => (task.kind === 'lm' ? { id, token: tokenizer ? tokenizer.idsToTokens([id])[0] : null, logit } : { label: labels[id] ?? String(id), index: id, logit })),
       lastLogits: values,
     });
   });
@@ -223,13 +228,19 @@ async function vitForward({ model, backend, base, options, adapter, print }: For
 
 async function t5Forward({ model, backend, base, options, adapter, print }: ForwardContext): Promise<void> {
   const which = exactlyOne(options, 'text', 'ids', 'T5');
+  if (base.model.family !== 't5') throw new Error('not a T5 checkpoint');
+  const config = base.model.config;
   const maxNewTokens = positiveInt(options, 'max-new-tokens', 16);
-  const tokenizer = requireTokenizer(base);
+  const scores = options.get('scores') === true;
+  if (options.has('top') && !scores) throw new UsageError('--top on a T5 model picks the top-k of each step of --scores; give --scores too');
+  const top = options.has('top') ? positiveInt(options, 'top', 5) : null;
+  // --ids needs no tokenizer (as a model runs without one in transformers): tokens and text are then null.
+  const tokenizer = which === 'a' ? requireTokenizer(base) : base.tokenizer;
   // A text-to-text adapter learned "prefix: text </s>"; the same input format here.
   const taskId = adapter?.description.task.id;
   const prefix = adapter && options.get('no-prefix') !== true && taskId && isTaskId(taskId) ? (taskById(taskId).textToTextPrefix ?? '') : '';
   const text = which === 'a' ? prefix + (options.get('text') as string) : null;
-  let ids = which === 'b' ? parseIds(options.get('ids') as string, base.shape.vocabSize) : tokenizer.encode(text as string);
+  let ids = which === 'b' ? parseIds(options.get('ids') as string, base.shape.vocabSize) : tokenizer!.encode(text as string);
   if (ids.length === 0) throw new UsageError('the input has no tokens');
   let truncated = false;
   const trainedLength = adapter?.description.task.seqLen;
@@ -239,7 +250,7 @@ async function t5Forward({ model, backend, base, options, adapter, print }: Forw
       ids = ids.slice(0, trainedLength - 1);
       truncated = true;
     }
-    ids = [...ids, tokenizer.eosTokenId];
+    ids = [...ids, tokenizer!.eosTokenId];
   } else if (trainedLength !== undefined && ids.length > trainedLength) {
     throw new UsageError(`--ids: ${ids.length} ids, the adapter was trained on inputs of at most ${trainedLength} tokens`);
   }
@@ -249,14 +260,33 @@ async function t5Forward({ model, backend, base, options, adapter, print }: Forw
     // A head-only adapter's trained LM head is the head's one variable.
     const untiedHead = own.head && own.head.variables.length > 0 ? (own.head.variables[0] as tf.Tensor2D) : null;
     let generated: number[];
+    const steps: number[][] = [];
+    const onScores = scores ? (logits: Float32Array) => void steps.push(Array.from(logits)) : undefined;
     const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
     const mask = tf.ones([1, ids.length], 'int32') as tf.Tensor2D;
     try {
-      generated = (await t5.greedyGenerate(inputIds, mask, maxNewTokens, { hooks, ...(untiedHead ? { lmHead: untiedHead } : {}) }))[0];
+      generated = (await t5.greedyGenerate(inputIds, mask, maxNewTokens, { hooks, ...(untiedHead ? { lmHead: untiedHead } : {}), ...(onScores ? { onScores } : {}) }))[0];
     } finally {
       tf.dispose([inputIds, mask]);
     }
-    const special = new Set([tokenizer.eosTokenId, tokenizer.padTokenId]);
+    const eos = tokenizer?.eosTokenId ?? config.eosTokenId;
+    const special = new Set([eos, tokenizer?.padTokenId ?? config.padTokenId]);
+    const tokensOf = (list: number[]) => (tokenizer ? tokenizer.idsToTokens(list) : null);
+    // --scores: each step's logits over the whole vocabulary, or with --top only its k best.
+    const stepScores = !scores
+      ? {}
+      : {
+          scores:
+            top === null
+              ? steps
+              : steps.map((logits) =>
+                  logits
+                    .map((logit, id) => [logit, id] as const)
+                    .sort((a, b) => b[0] - a[0])
+                    .slice(0, top)
+                    .map(([logit, id]) => ({ id, token: tokensOf([id])?.[0] ?? null, logit })),
+                ),
+        };
     print({
       model,
       backend: backend.backend,
@@ -267,10 +297,13 @@ async function t5Forward({ model, backend, base, options, adapter, print }: Forw
       input: text,
       truncated,
       inputIds: ids,
-      inputTokens: tokenizer.idsToTokens(ids),
+      inputTokens: tokensOf(ids),
       generatedIds: generated,
-      finished: generated.at(-1) === tokenizer.eosTokenId,
-      text: tokenizer.decode(generated.filter((id) => !special.has(id))).trim(),
+      generatedTokens: tokensOf(generated),
+      finished: generated.at(-1) === eos,
+      // Ids the tokenizer does not have (a padded vocabulary) are skipped, as HF's decode does.
+      text: tokenizer ? tokenizer.decode(generated.filter((id) => !special.has(id))).trim() : null,
+      ...stepScores,
     });
   });
 }

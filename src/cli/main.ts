@@ -5,7 +5,7 @@
  *   npm run cli -- params <model> --method dept --length 60 --budget 100 --seq-len 64  (--budget none --r 8: rank set directly)
  *   npm run cli -- forward <model> [--adapter <dir|zip>] (--text "…" | --ids 1,2,3) [--top 5]          (GPT-2)
  *   npm run cli -- forward <model> [--adapter <dir|zip>] (--image digit.png | --pixels values.json) [--top 5]   (ViT)
- *   npm run cli -- forward <model> [--adapter <dir|zip>] (--text "…" | --ids 1,2,3) [--max-new-tokens 16] [--no-prefix]   (T5)
+ *   npm run cli -- forward <model> [--adapter <dir|zip>] (--text "…" | --ids 1,2,3) [--max-new-tokens 16] [--no-prefix] [--scores [--top k]]   (T5)
  *   npm run cli -- train <spec.json | link> [--save-adapter <dir>] [--verbose]
  *   npm run cli -- sweep <preset> [--steps N] [--batch N] [--seed N] [--out file.json] [--dry-run]   (sweep --list)
  *   npm run cli -- repeat <spec.json | link> --seeds 1,2,3 [--out file.json]   (mean ± std over seeds: few-shot tables)

@@ -28,12 +28,16 @@ function inputsOf(config: Record<string, unknown>): 'text' | 'image' {
   return family === 'vit' ? MODEL_FAMILIES.vit.inputs : 'text';
 }
 
-export async function loadBaseCheckpoint(source: FileSource, onProgress?: (p: CheckpointProgress) => void): Promise<BaseCheckpoint> {
+/**
+ * `options.tokenizerOptional`: a GPT-2/T5 folder without tokenizer.json loads (tokenizer null), for
+ * runs on token ids (`forward --ids`); otherwise a text model's tokenizer is required.
+ */
+export async function loadBaseCheckpoint(source: FileSource, onProgress?: (p: CheckpointProgress) => void, options: { tokenizerOptional?: boolean } = {}): Promise<BaseCheckpoint> {
   // The config first: an unsupported architecture is refused before any weights are read.
   const bytes = await source.read('config.json');
   if (!bytes) throw new Error(`${source.description}: config.json not found`);
   parseModelConfig(parseJson(bytes, source.description));
-  const files = await loadCheckpointFiles(source, { inputsOf, ...(onProgress ? { onProgress } : {}) });
+  const files = await loadCheckpointFiles(source, { inputsOf, ...(options.tokenizerOptional ? { requireTokenizer: false } : {}), ...(onProgress ? { onProgress } : {}) });
   const model = parseModelConfig(files.config);
   const shape = modelShapeOf(model);
   let tokenizer: TextTokenizer | null = null;

@@ -21,7 +21,8 @@ export async function promptMapEvents(runs: MethodRun[], data: TaskData, tokeniz
   while (length < batch.seqLen && batch.attentionMask[length] === 1) length++;
   const ids = Array.from(batch.inputIds.subarray(0, Math.min(length, maxTokens)));
   if (ids.length === 0) return [];
-  const tokens = tokenizer.idsToTokens(ids);
+  // An id the tokenizer lacks (a padded vocabulary) is labelled by its number.
+  const tokens = tokenizer.idsToTokens(ids).map((token, i) => token ?? `#${ids[i]}`);
   const events: RunEvent[] = [];
   for (const run of withPrompts) {
     events.push({ type: 'prompt-map', runId: run.runId, method: run.methodName, tokens, map: await promptAttentionMap(run.model as Gpt2Model, run.method, ids) });

@@ -27,11 +27,15 @@ export interface CheckpointProgress {
 
 export interface LoadCheckpointOptions {
   onProgress?: (p: CheckpointProgress) => void;
-  /** When true, a missing tokenizer.json is an error (tokenizer_config.json stays optional). */
+  /**
+   * When true, a missing tokenizer.json is an error (tokenizer_config.json stays optional); when
+   * false, never (a text model run on token ids needs none). Unset: required when `inputsOf` is given.
+   */
   requireTokenizer?: boolean;
   /**
    * What the model reads, decided from config.json once it is read: "text" requires
-   * tokenizer.json, "image" requires preprocessor_config.json (and reads no tokenizer).
+   * tokenizer.json (unless `requireTokenizer` is false), "image" requires preprocessor_config.json
+   * (and reads no tokenizer).
    */
   inputsOf?: (config: Record<string, unknown>) => 'text' | 'image';
 }
@@ -69,7 +73,7 @@ export async function loadCheckpointFiles(
   let preprocessorConfig: Record<string, unknown> | null = null;
   if (inputs === 'text') {
     tokenizerJson = await readJsonObject(source, TOKENIZER, opts);
-    if (tokenizerJson === null && (opts.requireTokenizer || opts.inputsOf)) {
+    if (tokenizerJson === null && (opts.requireTokenizer ?? opts.inputsOf !== undefined)) {
       throw new CheckpointError(TOKENIZER, `not found in ${source.description} (a tokenizer is required here)`);
     }
     tokenizerConfig = await readJsonObject(source, TOKENIZER_CONFIG, opts);

@@ -318,9 +318,16 @@ export class T5Model implements BackboneModel {
    * row's generated ids after the start token, up to and including eos (a row stops there; it
    * keeps being fed pad, as HF does, until every row has stopped). `lmHead`: a trained untied
    * copy of the head (head-only training) instead of the model's own. Reads values asynchronously
-   * only: a synchronous read would stall (and on WebGPU lose) the device.
+   * only: a synchronous read would stall (and on WebGPU lose) the device. `onScores`: called after
+   * each step with that step's logits, [B·V] row-major over the model's whole vocabulary (HF's
+   * `output_scores=True`; greedy decoding applies no logits processor, so they are the raw logits).
    */
-  async greedyGenerate(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, maxNewTokens: number, options: ForwardOptions & { lmHead?: tf.Tensor2D } = {}): Promise<number[][]> {
+  async greedyGenerate(
+    inputIds: tf.Tensor2D,
+    attentionMask: tf.Tensor2D,
+    maxNewTokens: number,
+    options: ForwardOptions & { lmHead?: tf.Tensor2D; onScores?: (logits: Float32Array, step: number) => void } = {},
+  ): Promise<number[][]> {
     const evalOptions: ForwardOptions = { ...options, dropoutSeed: null };
     const batch = inputIds.shape[0];
     const encoder = this.encode(inputIds, attentionMask, evalOptions);
@@ -330,13 +337,19 @@ export class T5Model implements BackboneModel {
     try {
       for (let step = 0; step < maxNewTokens && done.some((d) => !d); step++) {
         const len = step + 1;
-        const next = tf.tidy(() => {
+        const [next, logits] = tf.tidy(() => {
           const hidden = this.decode(tf.tensor2d(decoderIds, [batch, len], 'int32'), encoder, evalOptions);
           const last = tf.slice(hidden, [0, len - 1, 0], [batch, 1, this.config.dModel]) as tf.Tensor3D;
-          return tf.argMax(this.lmLogits(last, options.lmHead).reshape([batch, -1]), 1);
+          const stepLogits = this.lmLogits(last, options.lmHead).reshape([batch, -1]);
+          return [tf.argMax(stepLogits, 1), stepLogits];
         });
-        const ids = (await next.data()) as Int32Array;
-        next.dispose();
+        let ids: Int32Array;
+        try {
+          ids = (await next.data()) as Int32Array;
+          if (options.onScores) options.onScores((await logits.data()) as Float32Array, step);
+        } finally {
+          tf.dispose([next, logits]);
+        }
         const extended = new Int32Array(batch * (len + 1));
         for (let b = 0; b < batch; b++) {
           extended.set(decoderIds.subarray(b * len, (b + 1) * len), b * (len + 1));

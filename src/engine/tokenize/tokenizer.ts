@@ -162,12 +162,15 @@ export function loadTokenizer(
   const pad = specialTokenContent(config, 'pad_token');
   const padTokenId = pad === null ? eosTokenId : idOf(pad, 'pad_token');
 
-  const checkIds = (ids: number[]): void => {
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new TokenizerError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
-      }
-    }
+  /**
+   * The token string of `id`, or null for an id the tokenizer does not have: past its last token
+   * (a checkpoint's embedding may have more rows than the tokenizer has tokens: t5-small has 32,128
+   * rows for 32,100 tokens, GPT-2 vocabularies are often padded to a multiple of 64), negative, not
+   * an integer, or a gap in the vocabulary.
+   */
+  const tokenOf = (id: number): string | null => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) return null;
+    return hf.id_to_token(id) ?? null;
   };
 
   return {
@@ -187,22 +190,20 @@ export function loadTokenizer(
       return ids;
     },
     decode(ids: number[]): string {
+      // Ids the tokenizer does not have are skipped, as Hugging Face's fast tokenizer does: a model
+      // whose vocabulary is padded past the tokenizer can generate them, and that is no error.
+      const known = ids.filter((id) => tokenOf(id) !== null);
       // The library throws on an empty array; an empty generation is a legitimate empty string.
-      if (ids.length === 0) return '';
-      checkIds(ids);
+      if (known.length === 0) return '';
       // clean_up_tokenization_spaces defaults to true in the library, which rewrites " ," -> ","
       // and " n't" -> "n't": decode must invert encode exactly, so it is always off.
-      return hf.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+      return hf.decode(known, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     },
-    idsToTokens(ids: number[]): string[] {
-      checkIds(ids);
+    idsToTokens(ids: number[]): Array<string | null> {
       // Raw vocabulary strings (byte-level ones show a leading space as "Ġ"), like HF's
-      // convert_ids_to_tokens: decoding a single token can split a multi-byte character.
-      return ids.map((id) => {
-        const token = hf.id_to_token(id);
-        if (token === undefined) throw new TokenizerError(`token id ${id} has no entry in the vocabulary`);
-        return token;
-      });
+      // convert_ids_to_tokens: decoding a single token can split a multi-byte character. An id the
+      // tokenizer does not have gives null (HF's fast tokenizer gives None).
+      return ids.map(tokenOf);
     },
   };
 }
