@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { TINY_LM, linkHash, lossSeries, openApp, runToEnd, trainableByMethod } from './app';
 import { gpt2Params, loraParams, promptParams, tinyGpt2Config } from './param-formulas';
@@ -62,4 +63,47 @@ test('full fine-tuning vs prompt tuning vs LoRA train side by side on WebGPU', a
   expect(await part('Prompt tuning', 'optimizer')).toBe(8 * promptParams(config, 20));
   for (const title of ['Full fine-tuning', 'Prompt tuning', 'LoRA']) expect(await part(title, 'activations'), title).toBeGreaterThan(0);
   await expect(table.locator('tr[data-method=lora] td[data-col=step-peak]')).toHaveText(/\d+(\.\d)? (KiB|MiB|GiB)/);
+});
+
+/**
+ * Fair, honest numbers in the summary: the default evaluation covers 64 validation examples
+ * (batch 2 → 32 batches), each accuracy has its binomial standard error next to it, and
+ * "Stored adapter" is the size of the file "Download adapter" saves (LoRA's c_attn at rank 2r,
+ * NOLA's float32 coefficients), with NOLA's link encoding in a column of its own.
+ */
+test('summary: 64 validation examples with ± standard errors; stored adapter = the downloaded file', async ({ page }) => {
+  const settings = { v: 1, model: 'tiny-gpt2', task: 'spam', methods: 'head,lora,nola', steps: 1, batch: 2, seq: 16, seed: 42, 'eval.every': 1, 'lora.r': 8, 'lora.targets': 'q,v', 'nola.quantBits': 'none' };
+  await openApp(page, linkHash(settings));
+  await runToEnd(page);
+  const table = page.getByTestId('summary-table');
+  await expect(table.locator('tbody tr')).toHaveCount(3);
+  await expect(table.getByRole('columnheader', { name: '± std. error' })).toBeVisible();
+  await expect(table.getByRole('columnheader', { name: 'Link encoding' })).toBeVisible();
+  for (const method of ['head', 'lora', 'nola']) {
+    const row = table.locator(`tr[data-method=${method}]`);
+    await expect(row.locator('td[data-col=eval-count]')).toHaveText('64 examples');
+    const accuracy = Number((await row.locator('td[data-col=metric]').textContent())!.replace('%', '')) / 100;
+    const se = Number(await row.locator('td[data-col=metric-se]').getAttribute('data-value'));
+    expect(Math.abs(se - Math.sqrt((accuracy * (1 - accuracy)) / 64)), method).toBeLessThan(2e-3);
+    await expect(row.locator('td[data-col=metric-se]')).toHaveText(/^± \d+\.\d%$/);
+  }
+
+  const config = tinyGpt2Config();
+  const sizes: Record<string, number> = {};
+  for (const method of ['head', 'lora', 'nola']) {
+    const stored = Number(await table.locator(`tr[data-method=${method}] td[data-col=stored]`).getAttribute('data-value'));
+    const button = page.getByTestId('adapter-download').and(page.locator(`[data-method=${method}]`));
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    const file = await download.path();
+    expect(statSync(file).size, `${method}: the downloaded file's bytes`).toBe(stored);
+    sizes[method] = stored;
+  }
+  // LoRA r = 8 on q, v is saved as c_attn at rank 2r: A [2r, d] and B [3d, 2r] per layer, float32.
+  const d = config.n_embd;
+  expect(sizes.lora).toBeGreaterThan(4 * config.n_layer * (2 * 8 * d + 3 * d * 2 * 8));
+  // NOLA (k = l = 100 on q, v, quantisation none): 4 layers × 2 targets × 200 float32 coefficients.
+  expect(sizes.nola).toBeGreaterThan(4 * 1600);
+  expect(sizes.nola).toBeLessThan(4 * 1600 + 8 * 1024);
+  // A classification NOLA trains a head too, so it has no link encoding.
+  await expect(table.locator('tr[data-method=nola] td[data-col=link]')).toHaveText('—');
 });

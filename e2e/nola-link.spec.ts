@@ -17,7 +17,9 @@ test('a trained NOLA adapter in the link: the opened link evaluates as the train
   expect(trained[1].value).toBeLessThan(trained[0].value);
 
   // 4 layers × q, v × (4 + 50 bytes) × 2 + 32 bytes of header and checksum.
-  await expect(page.locator('tr[data-method=nola] td[data-col=stored]')).toHaveAttribute('data-value', '896');
+  await expect(page.locator('tr[data-method=nola] td[data-col=link]')).toHaveAttribute('data-value', '896');
+  // The downloaded file keeps float32 coefficients and the config: larger than the link's 4-bit form.
+  expect(Number(await page.locator('tr[data-method=nola] td[data-col=stored]').getAttribute('data-value'))).toBeGreaterThan(4 * 1600);
   await page.getByTestId('nola-adapter-link').click();
   await expect(page).toHaveURL(/nola\.adapter=[A-Za-z0-9_-]{1195}(&|$)/);
   // The shared experiment trains nothing: Run evaluates the trained model.

@@ -38,6 +38,18 @@ export function adapterDownload(files: { config: string; weights: Uint8Array }):
   return adapterZip(files);
 }
 
+const downloadBytes = new WeakMap<object, number>();
+
+/** Bytes of the file "Download adapter" saves (the zip itself, measured once per run's files). */
+export function adapterDownloadBytes(files: { config: string; weights: Uint8Array }): number {
+  let bytes = downloadBytes.get(files);
+  if (bytes === undefined) {
+    bytes = adapterDownload(files).length;
+    downloadBytes.set(files, bytes);
+  }
+  return bytes;
+}
+
 /**
  * Reads a chosen `.zip` (or the two files) and checks it against the selected model: the
  * family must pose the adapter's task as it was trained (a text-to-text adapter needs T5, an

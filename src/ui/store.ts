@@ -29,6 +29,8 @@ export interface EvalPoint {
   loss: number;
   accuracy: number | null;
   perplexity: number | null;
+  /** What the metric is over: validation examples (accuracy) or target tokens (perplexity); absent in older exports. */
+  count?: number;
 }
 
 /** One method's run as the charts and the table see it. */
@@ -217,7 +219,7 @@ export const useAppStore = create<AppState>()((set, get) => ({
         return;
       }
       case 'eval': {
-        const point: EvalPoint = { step: event.step, loss: event.loss, accuracy: event.accuracy, perplexity: event.perplexity };
+        const point: EvalPoint = { step: event.step, loss: event.loss, accuracy: event.accuracy, perplexity: event.perplexity, count: event.examples ?? event.count };
         set({
           runs: updateRun(state.runs, event.runId, (run) => ({ ...run, evals: [...run.evals, point] })),
         });

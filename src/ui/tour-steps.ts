@@ -45,8 +45,8 @@ export const TOUR_STEPS: readonly TourStep[] = [
     title: '3. NOLA vs LoRA: fewer numbers than rank 1',
     paragraph:
       'NOLA builds each LoRA matrix from 100 frozen random bases regenerated from a seed, and trains only the mixing coefficients: ' +
-      'fewer parameters than LoRA of rank 1, and an adapter stored in well under a kilobyte. Run both on e-mail language modelling ' +
-      'and compare the validation loss, the trainable parameters and the stored adapter size.',
+      'fewer parameters than LoRA of rank 1, and a link encoding of well under a kilobyte. Run both on e-mail language modelling ' +
+      'and compare the validation loss, the trainable parameters, the stored adapter (the downloaded file) and NOLA’s link encoding.',
     spec: spec({
       task: 'lm-spam',
       seqLen: 32,

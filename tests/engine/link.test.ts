@@ -18,7 +18,7 @@ const DEFAULTS = parseExperimentSpec(DEFAULT_SPEC);
 const DEFAULT_HASH =
   'v=1&model=tiny-gpt2&task=spam&methods=full,prompt,lora&steps=60&batch=8&seq=64&seed=42&opt=adamw' +
   '&lr.model=0.0003&lr.head=0.002&lr.prompt=0.03&lr.lora=0.002&lr.lowrank=0.001&lr.nola=0.1&lr.apt=0.01&beta1=0.9&beta2=0.999&eps=1e-8&wd=0&clip=1' +
-  '&sched=linear&warmup=5&eval.every=20&eval.batches=8&log=1' +
+  '&sched=linear&warmup=5&eval.every=20&log=1' +
   '&prompt.length=20&prompt.init=vocab&lora.r=8&lora.alpha=16&lora.dropout=0&lora.targets=q,v';
 
 // C0, DEL and C1 controls, plus the bidi overrides that could reorder a notice on screen.
@@ -71,7 +71,7 @@ function randomSpec(next: () => number): ExperimentSpec {
     batchSize: int(1, 512),
     seqLen: int(2, 4096),
     seed: int(0, 0xffffffff),
-    eval: { every: int(0, 5000), maxBatches: int(1, 10_000) },
+    eval: { every: int(0, 5000), maxBatches: next() < 0.2 ? ('auto' as const) : int(1, 10_000) },
     logEvery: int(1, 100),
   });
 }
@@ -617,5 +617,20 @@ describe('continual settings (cl.*) in links: task streams only', () => {
       'unknown key "cl.nope" ignored',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('eval.batches: "auto" by default, an explicit number as before', () => {
+  it('a default link leaves eval.batches out (auto); an explicit one, as old links carry, keeps its number', () => {
+    expect(specToHash(DEFAULTS)).not.toContain('eval.batches');
+    expect(read(DEFAULT_HASH).spec.eval.maxBatches).toBe('auto');
+    const old = read(`${DEFAULT_HASH}&eval.batches=8`);
+    expect(old.notices).toEqual([]);
+    expect(old.spec.eval.maxBatches).toBe(8);
+    expect(specToHash(old.spec)).toContain('&eval.batches=8&');
+    expect(read('eval.batches=auto').spec.eval.maxBatches).toBe('auto');
+    const bad = read('eval.batches=lots');
+    expect(bad.spec.eval.maxBatches).toBe('auto');
+    expect(bad.notices.join(' ')).toMatch(/eval\.batches "lots".*nor "auto"/);
   });
 });

@@ -46,7 +46,8 @@ const MAX_SHOWN_CHARS = 40;
 // ---------------------------------------------------------------------------------------------
 // The fixed fields, in link order (after v, model, task, methods; before the method options).
 
-type FieldKind = 'number' | 'enum' | 'clip';
+/** clip: a number or "none" (null); batches: a number or "auto". */
+type FieldKind = 'number' | 'enum' | 'clip' | 'batches';
 
 interface Field {
   key: string;
@@ -83,14 +84,17 @@ const FIELDS: readonly Field[] = [
   { key: 'sched', kind: 'enum', schema: S.schedule.shape.kind, get: (s) => s.schedule.kind, set: (s, v) => void (s.schedule.kind = v as ExperimentSpec['schedule']['kind']) },
   { key: 'warmup', kind: 'number', schema: S.schedule.shape.warmupSteps, get: (s) => s.schedule.warmupSteps, set: (s, v) => void (s.schedule.warmupSteps = v as number) },
   { key: 'eval.every', kind: 'number', schema: S.eval.shape.every, get: (s) => s.eval.every, set: (s, v) => void (s.eval.every = v as number) },
-  { key: 'eval.batches', kind: 'number', schema: S.eval.shape.maxBatches, get: (s) => s.eval.maxBatches, set: (s, v) => void (s.eval.maxBatches = v as number) },
+  { key: 'eval.batches', kind: 'batches', schema: S.eval.shape.maxBatches, get: (s) => s.eval.maxBatches, set: (s, v) => void (s.eval.maxBatches = v as number | 'auto') },
   { key: 'log', kind: 'number', schema: S.logEvery, get: (s) => s.logEvery, set: (s, v) => void (s.logEvery = v as number) },
   // Written only when on (see specToHash), so links made before checkpointing existed stay as they were.
   { key: 'ckpt', kind: 'enum', schema: S.memory.shape.checkpoint, get: (s) => s.memory.checkpoint, set: (s, v) => void (s.memory.checkpoint = v as ExperimentSpec['memory']['checkpoint']) },
 ];
 
-/** Fields left out of a link while they hold their default. */
-const OMITTED_AT_DEFAULT: Readonly<Record<string, string>> = { ckpt: 'none' };
+/**
+ * Fields left out of a link while they hold their default. eval.batches: links made before "auto"
+ * carry their number (it still means that many batches); links at "auto" leave it out.
+ */
+const OMITTED_AT_DEFAULT: Readonly<Record<string, string>> = { ckpt: 'none', 'eval.batches': 'auto' };
 
 // ---------------------------------------------------------------------------------------------
 // Continual settings (`cl.*`): written only for a task stream, so every other link stays as it was.
@@ -565,10 +569,10 @@ export function hashToSpec(hash: string): LinkParseResult {
     if (value === undefined) continue;
     const fallback = `default ${showDefault(field.get(spec))} used`;
     let candidate: unknown = value;
-    if (field.kind === 'number' || (field.kind === 'clip' && value !== 'none')) {
+    if (field.kind === 'number' || (field.kind === 'clip' && value !== 'none') || (field.kind === 'batches' && value !== 'auto')) {
       const n = readNumber(value);
       if (!n.ok) {
-        notices.add(`${field.key} "${show(value)}" ${n.reason}${field.kind === 'clip' ? ' (nor "none")' : ''}; ${fallback}`);
+        notices.add(`${field.key} "${show(value)}" ${n.reason}${field.kind === 'clip' ? ' (nor "none")' : field.kind === 'batches' ? ' (nor "auto")' : ''}; ${fallback}`);
         continue;
       }
       candidate = n.value;

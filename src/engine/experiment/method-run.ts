@@ -55,7 +55,10 @@ export class MethodRun {
     this.model.checkpointing.policy = spec.memory.checkpoint;
     try {
       this.method = definition.attach(this.model, task, methodSpec.options, rng.fork(`method:${runId}`));
-      this.head = createTaskHead(this.model, task, { trainsLmHead: this.method.trainsLmHead ?? false, rng: rng.fork(`head:${runId}`) });
+      // One head initialisation per seed, not per run: every method starts from the same model, so
+      // at step 0 a method that is the identity at init (LoRA's B = 0) evaluates exactly as full
+      // fine-tuning and head-only do, and later differences are the methods' own.
+      this.head = createTaskHead(this.model, task, { trainsLmHead: this.method.trainsLmHead ?? false, rng: rng.fork('head') });
       this.trainer = new Trainer({
         model: this.model,
         method: this.method,

@@ -33,7 +33,8 @@ const stepSchema = z
   .object({ step: count, loss: lossValue, stepMs: measure, tokensPerSec: measure, gpuBytes: measure, peakGpuBytes: measure, runBytes: measure })
   .strict();
 
-const evalSchema = z.object({ step: count, loss: lossValue, accuracy: share.nullable(), perplexity: z.number().min(0).nullable() }).strict();
+// count: what the metric is over (examples, or tokens for perplexity); absent in exports made before it.
+const evalSchema = z.object({ step: count, loss: lossValue, accuracy: share.nullable(), perplexity: z.number().min(0).nullable(), count: count.optional() }).strict();
 
 const trainableSchema = z.object({ method: count, head: count }).strict();
 const methodName = z.enum(METHOD_NAMES as [MethodName, ...MethodName[]]);
@@ -47,7 +48,7 @@ const summarySchema = z
     totalParams: count,
     steps: count,
     finalTrainLoss: lossValue.nullable(),
-    finalEval: z.object({ step: count, loss: lossValue, perplexity: z.number().min(0).nullable(), accuracy: share.nullable(), count }).strict().nullable(),
+    finalEval: z.object({ step: count, loss: lossValue, perplexity: z.number().min(0).nullable(), accuracy: share.nullable(), count, examples: count.optional() }).strict().nullable(),
     meanTokensPerSec: measure.nullable(),
     meanStepMs: measure.nullable(),
     peakGpuBytes: measure,

@@ -3,7 +3,7 @@ import type { FileSource } from '../io/file-source';
 import { loadBaseCheckpoint, type BaseCheckpoint } from './base-model';
 import type { RunEvent, RunSummary } from './events';
 import { MethodRun } from './method-run';
-import type { ExperimentSpec } from './spec';
+import { evalBatchCount, type ExperimentSpec } from './spec';
 import { prepareTaskData, type TaskData } from './task-data';
 import { sequenceFitProblems } from './fit';
 import { taskById } from '../data/tasks';
@@ -130,7 +130,7 @@ export async function runExperiment(
     });
     // Same seed for every run's batch stream: the methods are compared on identical data.
     const batchers = runs.map(() => data.trainBatches(rng.fork('batches')));
-    const validation = data.validationBatches(spec.eval.maxBatches);
+    const validation = data.validationBatches(evalBatchCount(spec));
     const startStep = extras.resume?.step ?? 0;
     if (extras.resume) {
       checkSnapshotFits(extras.resume, spec);

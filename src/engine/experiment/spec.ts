@@ -72,8 +72,11 @@ export const experimentSpecSchema = z
       .object({
         /** Evaluate every N steps (and at the end); 0 = only at the end. */
         every: z.number().int().min(0),
-        /** Cap on validation batches per evaluation (language modelling windows). */
-        maxBatches: z.number().int().min(1).max(10_000),
+        /**
+         * Cap on validation batches (of `batchSize` examples, or language-modelling windows) per
+         * evaluation; "auto" (the default): enough batches for DEFAULT_EVAL_EXAMPLES, see evalBatchCount.
+         */
+        maxBatches: z.union([z.number().int().min(1).max(10_000), z.literal('auto')]),
       })
       .strict(),
     /** Report a step line every N steps. */
@@ -124,11 +127,23 @@ export const DEFAULT_SPEC: ExperimentSpec = {
   batchSize: 8,
   seqLen: 64,
   seed: 42,
-  eval: { every: 20, maxBatches: 8 },
+  eval: { every: 20, maxBatches: 'auto' },
   logEvery: 1,
   continual: DEFAULT_CONTINUAL,
   memory: { checkpoint: 'none' },
 };
+
+/**
+ * Examples (classification) or windows (language modelling) a default evaluation covers, the whole
+ * split when it is smaller: accuracies from a handful of examples (0% or 100% from 4) mislead.
+ */
+export const DEFAULT_EVAL_EXAMPLES = 64;
+
+/** Validation batches an evaluation takes: the explicit cap, or enough for DEFAULT_EVAL_EXAMPLES. */
+export function evalBatchCount(spec: Pick<ExperimentSpec, 'eval' | 'batchSize'>): number {
+  const cap = spec.eval.maxBatches;
+  return cap === 'auto' ? Math.ceil(DEFAULT_EVAL_EXAMPLES / spec.batchSize) : cap;
+}
 
 export class SpecError extends Error {
   override name = 'SpecError';

@@ -56,6 +56,11 @@ export interface EvalMetrics {
   accuracy: number | null;
   /** Loss terms (tokens or examples) the numbers are over. */
   count: number;
+  /**
+   * Examples the accuracy is over (classification: `count`; text-to-text: examples, while `count`
+   * is target tokens; language modelling: windows). Absent in runs exported before it existed.
+   */
+  examples?: number;
 }
 
 /** What a trainer needs to continue exactly: the optimizer's state and the step index (LR schedule, dropout seed). */
@@ -248,6 +253,7 @@ export class Trainer {
       perplexity: head.task.kind === 'lm' ? Math.exp(loss) : null,
       accuracy: hasAccuracy ? correct / examples : null,
       count,
+      examples,
     };
   }
 

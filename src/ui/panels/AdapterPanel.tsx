@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { methodInfo } from '../../engine/methods/catalog';
-import { adapterDownload, adapterZipName, readChosenAdapter, specForAdapter, type ImportedAdapter } from '../adapter-import';
+import { adapterDownload, adapterDownloadBytes, adapterZipName, readChosenAdapter, specForAdapter, type ImportedAdapter } from '../adapter-import';
 import { formatBytes } from '../format';
 import { useModelShape } from '../model-info';
 import { isActive } from '../run-state';
@@ -90,7 +90,7 @@ export function AdapterPanel() {
               data-method={run.method}
               onClick={() => runSpec && saveBytes(adapterDownload(run.adapterFiles!), adapterZipName(runSpec.model, runSpec.task, run.method))}
             >
-              Download adapter: {methodInfo(run.method).title} ({formatBytes(run.adapterFiles!.weights.length)})
+              Download adapter: {methodInfo(run.method).title} ({formatBytes(adapterDownloadBytes(run.adapterFiles!))})
             </button>
           ))}
         </div>

@@ -1,4 +1,4 @@
-import type { ExperimentSpec } from '../../engine/experiment/spec';
+import { DEFAULT_EVAL_EXAMPLES, evalBatchCount, type ExperimentSpec } from '../../engine/experiment/spec';
 import { LR_GROUPS } from '../catalog';
 import { NumberField } from '../components/NumberField';
 import { SelectField } from '../components/SelectField';
@@ -45,7 +45,15 @@ export function TrainingPanel({ disabled }: { disabled: boolean }) {
         {field('Sequence length (tokens)', (s) => s.seqLen, (s, v) => ({ ...s, seqLen: v }), true, seqLenHint)}
         {field('Seed', (s) => s.seed, (s, v) => ({ ...s, seed: v }), true)}
         {field('Evaluate every (steps, 0 = end only)', (s) => s.eval.every, (s, v) => ({ ...s, eval: { ...s.eval, every: v } }), true)}
-        {field('Validation batches', (s) => s.eval.maxBatches, (s, v) => ({ ...s, eval: { ...s.eval, maxBatches: v } }), true)}
+        {field(
+          'Validation batches',
+          (s) => evalBatchCount(s),
+          (s, v) => ({ ...s, eval: { ...s.eval, maxBatches: v } }),
+          true,
+          spec.eval.maxBatches === 'auto'
+            ? `Default: ${evalBatchCount(spec)} of ${spec.batchSize}, at least ${DEFAULT_EVAL_EXAMPLES} examples (or the whole validation split).`
+            : undefined,
+        )}
       </div>
       <div className="grid-2">
         <SelectField
