@@ -5,6 +5,7 @@ import { activationKernelConfigs } from '../kernels/host/activation';
 import { softmaxKernelConfigs } from '../kernels/host/softmax';
 import { crossEntropyKernelConfigs } from '../kernels/host/cross-entropy';
 import { adamKernelConfigs } from '../kernels/host/adam';
+import { columnSumKernelConfigs } from '../kernels/host/column-sums';
 import { registerBlockKernels, type BlockKernels } from './seam';
 
 /**
@@ -32,6 +33,7 @@ export type HostBlockKernels = Pick<
   | 'softmaxBackward'
   | 'crossEntropyForward'
   | 'crossEntropyBackward'
+  | 'columnSums'
   | 'sumOfSquares'
   | 'adamUpdate'
 >;
@@ -77,6 +79,10 @@ export const hostBlockKernels: HostBlockKernels = {
     return run('PeftCrossEntropyBackward', { logits, targets, weights, lse, dLoss })[0] as tf.Tensor2D;
   },
 
+  columnSums(x) {
+    return run('PeftColumnSums', { x })[0] as tf.Tensor1D;
+  },
+
   sumOfSquares(grads) {
     const inputs: Record<string, tf.Tensor> = {};
     grads.forEach((g, i) => (inputs[`g${i}`] = g));
@@ -107,7 +113,7 @@ let tfKernelsRegistered = false;
  */
 export function registerHostBlockKernels(): void {
   if (!tfKernelsRegistered) {
-    for (const config of [...normKernelConfigs, ...activationKernelConfigs, ...softmaxKernelConfigs, ...crossEntropyKernelConfigs, ...adamKernelConfigs]) {
+    for (const config of [...normKernelConfigs, ...activationKernelConfigs, ...softmaxKernelConfigs, ...crossEntropyKernelConfigs, ...adamKernelConfigs, ...columnSumKernelConfigs]) {
       if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
     }
     tfKernelsRegistered = true;

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { runFused } from './fused';
+import { blockKernels } from './seam';
 
 /**
  * Matrix products whose backward does no work for frozen operands: with a frozen W, y = x·W
@@ -34,7 +35,7 @@ export function affine(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D | 
       return [
         wanted[0] ? plainMatMul(dy2, w, false, true) : null,
         wanted[1] ? plainMatMul(saved[0] as tf.Tensor2D, dy2, true, false) : null,
-        wanted[2] ? tf.sum(dy2, 0) : null,
+        wanted[2] ? blockKernels().columnSums(dy2) : null,
       ];
     },
   })) as tf.Tensor2D;

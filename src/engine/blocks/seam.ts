@@ -52,6 +52,9 @@ export interface BlockKernels {
    */
   batchMatMul(a: tf.Tensor4D, b: tf.Tensor4D, transposeA: boolean, transposeB: boolean): tf.Tensor4D;
 
+  /** Sums over rows, x [N, m] → [m]: a linear layer's bias gradient. */
+  columnSums(x: tf.Tensor2D): tf.Tensor1D;
+
   /** Σ over every tensor of Σ g²: the squared global gradient norm, as a scalar. */
   sumOfSquares(grads: tf.Tensor[]): tf.Scalar;
   /**

@@ -132,6 +132,10 @@ export const twinBlockKernels: BlockKernels = {
     return tf.matMul(a, b, transposeA, transposeB);
   },
 
+  columnSums(x) {
+    return tf.sum(x, 0);
+  },
+
   sumOfSquares(grads) {
     return tf.tidy(() => (grads.length === 0 ? tf.scalar(0) : (tf.addN(grads.map((g) => tf.sum(tf.square(g)))) as tf.Scalar)));
   },
