@@ -1,14 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf';
 import { useWasmBackend } from './node-backend';
-import { createRng } from '../../src/engine/data/rng';
-import { METHODS, resolveMethodConfig } from '../../src/engine/methods/registry';
+import { METHODS } from '../../src/engine/methods/registry';
 import type { TaskShape } from '../../src/engine/methods/types';
-import { createTaskHead } from '../../src/engine/train/task-head';
-import { Trainer } from '../../src/engine/train/trainer';
-import { DEFAULT_SPEC } from '../../src/engine/experiment/spec';
 import { kernelCalls } from '../../src/engine/bench/kernel-count';
-import { tinyModel } from './tiny';
+import { attachedTrainer, tinyModel } from './tiny';
 
 /**
  * No work for frozen weights: in a training step, a matrix product whose result has the shape
@@ -33,21 +29,7 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
 
 async function weightShapedProducts(methodName: string): Promise<{ count: number; linears: number }> {
   const model = tinyModel(4);
-  const method = METHODS.find((m) => m.name === methodName)!;
-  const config = resolveMethodConfig(method.name, OPTIONS[method.name] ?? {});
-  const attached = method.attach(model, task, config, createRng(1));
-  const head = createTaskHead(model, task, { trainsLmHead: attached.trainsLmHead ?? false, rng: createRng(2) });
-  const trainer = new Trainer({
-    model,
-    method: attached,
-    head,
-    learningRates: DEFAULT_SPEC.optimizer.lr,
-    optimizer: DEFAULT_SPEC.optimizer,
-    schedule: { kind: 'constant', warmupSteps: 0 },
-    totalSteps: 2,
-    trainable: method.trainableParams(model.shape, task, config),
-    seed: 1,
-  });
+  const { trainer, dispose } = attachedTrainer(model, methodName, OPTIONS[methodName] ?? {}, task);
   const shapes = new Set<string>();
   for (const [, v] of model.namedVariables()) {
     if (v.rank !== 2) continue;
@@ -65,9 +47,7 @@ async function weightShapedProducts(methodName: string): Promise<{ count: number
     await trainer.trainStep(batch, true);
   });
   const count = kernelCalls(profile).filter((k) => MATMUL.has(k.name) && (k as unknown as { outputShapes: number[][] }).outputShapes.some((s) => s.length === 2 && shapes.has(s.join('x')))).length;
-  trainer.dispose();
-  head.dispose();
-  attached.dispose();
+  dispose();
   model.dispose();
   return { count, linears: model.shape.linears.length };
 }

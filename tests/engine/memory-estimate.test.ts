@@ -4,15 +4,13 @@ import { tf } from '../../src/engine/tf';
 import { parseGpt2Config } from '../../src/engine/models/gpt2-config';
 import { Gpt2Model } from '../../src/engine/models/gpt2';
 import { createRng } from '../../src/engine/data/rng';
-import { methodByName, resolveMethodConfig } from '../../src/engine/methods/registry';
-import { createTaskHead } from '../../src/engine/train/task-head';
-import { Trainer } from '../../src/engine/train/trainer';
-import { DEFAULT_SPEC } from '../../src/engine/experiment/spec';
+import { resolveMethodConfig } from '../../src/engine/methods/registry';
 import { bufferLimitProblem, estimateTrainingMemory } from '../../src/engine/experiment/memory-estimate';
 import type { TaskShape } from '../../src/engine/methods/types';
 import type { LmBatch } from '../../src/engine/data/types';
 import { gpt2ModelShape } from '../../src/engine/models/gpt2';
 import type { CheckpointPolicy } from '../../src/engine/blocks/checkpoint';
+import { attachedTrainer } from './tiny';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -27,21 +25,7 @@ const batchSize = 3;
 async function measuredPeak(name: string, options: Record<string, unknown>, checkpoint: CheckpointPolicy = 'none'): Promise<number> {
   const model = Gpt2Model.randomInit(config, createRng(1));
   model.checkpointing.policy = checkpoint;
-  const definition = methodByName(name);
-  const methodConfig = resolveMethodConfig(name, options);
-  const attached = definition.attach(model, task, methodConfig, createRng(2));
-  const head = createTaskHead(model, task, { trainsLmHead: attached.trainsLmHead ?? false, rng: createRng(3) });
-  const trainer = new Trainer({
-    model,
-    method: attached,
-    head,
-    learningRates: DEFAULT_SPEC.optimizer.lr,
-    optimizer: DEFAULT_SPEC.optimizer,
-    schedule: { kind: 'constant', warmupSteps: 0 },
-    totalSteps: 1,
-    trainable: definition.trainableParams(model.shape, task, methodConfig),
-    seed: 1,
-  });
+  const { trainer, dispose } = attachedTrainer(model, name, options, task, 1);
   const n = batchSize * task.seqLen;
   const batch: LmBatch = {
     kind: 'lm',
@@ -57,9 +41,7 @@ async function measuredPeak(name: string, options: Record<string, unknown>, chec
     return [];
   });
   const peak = runBytes + (profile.peakBytes - before);
-  trainer.dispose();
-  head.dispose();
-  attached.dispose();
+  dispose();
   model.dispose();
   return peak;
 }

@@ -4,6 +4,12 @@ import { parseGpt2Config, type Gpt2Config } from '../../src/engine/models/gpt2-c
 import { Gpt2Model } from '../../src/engine/models/gpt2';
 import type { ModelHooks } from '../../src/engine/models/hooks';
 import { createRng } from '../../src/engine/data/rng';
+import type { BackboneModel } from '../../src/engine/models/model';
+import { methodByName, resolveMethodConfig } from '../../src/engine/methods/registry';
+import type { TaskShape } from '../../src/engine/methods/types';
+import { createTaskHead } from '../../src/engine/train/task-head';
+import { Trainer } from '../../src/engine/train/trainer';
+import { DEFAULT_SPEC } from '../../src/engine/experiment/spec';
 
 /** Shared helpers for the engine tests: a tiny dropout-free GPT-2 and tensor comparisons. */
 
@@ -64,4 +70,35 @@ export function valuesOf(t: tf.Tensor): Float32Array {
 /** Sets a variable from host values. */
 export function setValues(v: tf.Variable, data: ArrayLike<number>): void {
   tf.tidy(() => v.assign(tf.tensor(Float32Array.from(data), v.shape, 'float32')));
+}
+
+/**
+ * A method attached to `model` with its task head and a Trainer at the default spec's rates
+ * (constant schedule): what tests that measure one training step need. `dispose` frees all but
+ * the model.
+ */
+export function attachedTrainer(model: BackboneModel, methodName: string, options: Record<string, unknown>, task: TaskShape, totalSteps = 2) {
+  const definition = methodByName(methodName);
+  const config = resolveMethodConfig(methodName, options);
+  const method = definition.attach(model, task, config, createRng(2));
+  const head = createTaskHead(model, task, { trainsLmHead: method.trainsLmHead ?? false, rng: createRng(3) });
+  const trainer = new Trainer({
+    model,
+    method,
+    head,
+    learningRates: DEFAULT_SPEC.optimizer.lr,
+    optimizer: DEFAULT_SPEC.optimizer,
+    schedule: { kind: 'constant', warmupSteps: 0 },
+    totalSteps,
+    trainable: definition.trainableParams(model.shape, task, config),
+    seed: 1,
+  });
+  return {
+    trainer,
+    dispose() {
+      trainer.dispose();
+      head.dispose();
+      method.dispose();
+    },
+  };
 }
