@@ -165,20 +165,27 @@ export function checkpointBlock(
 }
 
 /**
- * A model's checkpointing switch and its per-block variable cache (keyed by the hooks object,
- * since each attached method reads its own variables inside the blocks).
+ * How a model runs its blocks: its checkpointing switch and per-block variable cache (keyed by
+ * the hooks object, since each attached method reads its own variables inside the blocks).
  */
 export class BlockCheckpointing {
   policy: CheckpointPolicy = 'none';
   private readonly variables = new WeakMap<object, Map<string, tf.Variable[]>>();
 
+  /**
+   * Runs one block in its own tidy, so its intermediates are freed when it ends rather than when
+   * the whole forward does (what its backward needs, the fused blocks have saved): a forward
+   * then holds one block's working set at a time on top of what is kept.
+   */
   run(hooks: object, key: string, args: tf.Tensor[], seeds: SeedSource, block: (args: tf.Tensor[], seeds: SeedSource) => tf.Tensor): tf.Tensor {
-    if (this.policy === 'none') return block(args, seeds);
-    let cache = this.variables.get(hooks);
-    if (!cache) {
-      cache = new Map();
-      this.variables.set(hooks, cache);
-    }
-    return checkpointBlock(key, cache, args, seeds, block);
+    return tf.tidy(() => {
+      if (this.policy === 'none') return block(args, seeds);
+      let cache = this.variables.get(hooks);
+      if (!cache) {
+        cache = new Map();
+        this.variables.set(hooks, cache);
+      }
+      return checkpointBlock(key, cache, args, seeds, block);
+    });
   }
 }

@@ -54,6 +54,10 @@ export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: read
             if (!g) throw new Error(`fused block: no gradient for input ${i}`);
             out.push(g);
           });
+          // tfjs's backward keeps every output gradient until the whole backward pass ends (as
+          // much again as the activations). This block's own is read by nothing after it, so it
+          // goes now, unless it is handed on as an input's gradient.
+          if (!out.includes(dy)) dy.dispose();
           return out;
         }),
     };

@@ -16,7 +16,7 @@ import { chunkRows } from '../blocks/cross-entropy-chunks';
  *                for dW) and ≈ 16·d when it is frozen, plus ≈ 18·d per token outside the blocks
  *                (embeddings, final norm, the LM head's input). With checkpointing a block
  *                keeps only its input (d) and one block's worth is recomputed at a time. On top
- *                comes the backward's working set: ≈ 6 floats per logit of one cross-entropy
+ *                comes the backward's working set: ≈ 2.5 floats per logit of one cross-entropy
  *                chunk, and ≈ 4 copies of one block's attention probabilities [B, H, s, s].
  *                Fitted to tfjs's measured peaks (tf.profile) on GPT-2 over d 32–128, 2–4
  *                layers, 4–8 heads, s 48–136, V 500–3000 (wasm);
@@ -53,7 +53,7 @@ export function estimateTrainingMemory(shape: ModelShape, task: TaskShape, metho
   const perBlock = method.name === 'full' ? 22 : 16;
   const keptPerToken = shape.hidden * (checkpoint === 'blocks' ? shape.layers + perBlock + 18 : shape.layers * perBlock + 18);
   const chunk = vocabSoftmax > 0 ? chunkRows(tokens, vocabSoftmax) : 0;
-  const workingFloats = 6 * chunk * vocabSoftmax + 4 * batchSize * shape.heads * s * s;
+  const workingFloats = 2.5 * chunk * vocabSoftmax + 4 * batchSize * shape.heads * s * s;
   const activationBytes = F32 * (tokens * keptPerToken + workingFloats);
   const b = batchSize;
   // The cross-entropy block computes logits one chunk of rows at a time.
