@@ -5,6 +5,7 @@ import { methodInfo } from '../../engine/methods/catalog';
 import type { MethodName } from '../../engine/methods/types';
 import { methodColour } from '../catalog';
 import { formatBytes, formatCount, formatLoss, formatMs, formatRate } from '../format';
+import { logAxisTicks } from './log-ticks';
 import { useSweepStore, type SweepRunState, type SweepVariantState } from '../sweep-store';
 
 /**
@@ -109,6 +110,9 @@ function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string 
   const toDatum = (p: SweepPoint) => chartPoint(p, p.trainableParams);
   const data = points.filter((p) => p.metric && p.trainableParams > 0).map(toDatum);
   const front = paretoFront(points).filter((p) => p.trainableParams > 0).map(toDatum);
+  // recharts' own ticks are linear even on a log scale (repeated, misplaced labels whose React
+  // keys collide): whole decades with 1-2-5 ticks or powers of ten instead.
+  const axis = logAxisTicks(data.map((d) => d.x));
   return (
     <figure className="chart" data-testid="sweep-chart-params" data-front={front.map((d) => d.label).join('|')} data-points={data.map((d) => d.label).join('|')}>
       <figcaption>
@@ -118,7 +122,15 @@ function ParamsChart({ points, yLabel }: { points: SweepPoint[]; yLabel: string 
         <ResponsiveContainer width="100%" height={280}>
           <ScatterChart margin={{ top: 20, right: 24, bottom: 20, left: 8 }}>
             <CartesianGrid stroke="#d4d4d8" strokeDasharray="3 3" />
-            <XAxis type="number" dataKey="x" name="trainable parameters" scale="log" domain={['auto', 'auto']} tickFormatter={formatCount} label={{ value: 'trainable parameters', position: 'insideBottom', offset: -12, fontSize: 12 }} {...AXIS} />
+            <XAxis
+              type="number"
+              dataKey="x"
+              name="trainable parameters"
+              scale="log"
+              domain={axis?.domain ?? ['auto', 'auto']}
+              ticks={axis?.ticks}
+              interval={0}
+              tickFormatter={formatCount} label={{ value: 'trainable parameters', position: 'insideBottom', offset: -12, fontSize: 12 }} {...AXIS} />
             <YAxis type="number" dataKey="y" name={yLabel} domain={['auto', 'auto']} width={64} {...AXIS} />
             <Tooltip />
             <Scatter data={front} line={{ stroke: '#52525b', strokeDasharray: '4 3' }} shape={() => <g />} isAnimationActive={false} legendType="none" />

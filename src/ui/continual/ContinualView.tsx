@@ -89,6 +89,7 @@ export function ContinualView() {
               data={batches}
               tasks={tasks}
               format={formatCount}
+              integer
               testId="chart-continual-batches"
             />
           </div>

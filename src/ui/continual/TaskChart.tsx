@@ -12,6 +12,8 @@ interface TaskChartProps {
   format(value: number): string;
   /** A fixed value axis (accuracy: 0…1); otherwise from zero to the data. */
   domain?: [number, number];
+  /** Counts (batches): integer ticks only, never 0, 1, 2, 2, 3 from rounded fractions. */
+  integer?: boolean;
   testId: string;
 }
 
@@ -19,7 +21,7 @@ interface TaskChartProps {
  * One measure per task of the stream, one colour per strategy (the stream's counterpart of
  * MetricChart, whose axis is the step). Its numbers are also in a table, collapsed by default.
  */
-export function TaskChart({ title, description, data, tasks, format, domain, testId }: TaskChartProps) {
+export function TaskChart({ title, description, data, tasks, format, domain, integer = false, testId }: TaskChartProps) {
   const id = useId();
   return (
     <figure className="chart" data-testid={testId} aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`}>
@@ -32,7 +34,7 @@ export function TaskChart({ title, description, data, tasks, format, domain, tes
           <LineChart data={data.rows} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
             <CartesianGrid stroke="#d4d4d8" strokeDasharray="3 3" />
             <XAxis dataKey="task" type="number" domain={[1, Math.max(2, tasks)]} allowDecimals={false} stroke="#3f3f46" tick={{ fill: '#27272a', fontSize: 12 }} />
-            <YAxis domain={domain ?? [0, 'auto']} tickFormatter={format} width={72} stroke="#3f3f46" tick={{ fill: '#27272a', fontSize: 12 }} />
+            <YAxis domain={domain ?? [0, 'auto']} allowDecimals={!integer} tickFormatter={format} width={72} stroke="#3f3f46" tick={{ fill: '#27272a', fontSize: 12 }} />
             <Tooltip formatter={(value) => (typeof value === 'number' ? format(value) : String(value))} labelFormatter={(task) => `after task ${task}`} />
             <Legend wrapperStyle={{ fontSize: 12, color: '#18181b' }} />
             {data.lines.map((line) => (
