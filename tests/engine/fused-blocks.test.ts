@@ -326,4 +326,16 @@ describe.each(BACKENDS)('fused blocks on %s', (backend) => {
     expect(await products(wFrozen)).toBe(2);
     tf.dispose([x, wTrain, wFrozen, bias, r]);
   });
+
+  it("frees a block's output gradient after use, but never a dy the caller passed to tf.grads", () => {
+    const x = tensorOf(randomArray(5 * 7, 31), [5, 7]);
+    const gamma = tensorOf(randomArray(7, 32), [7]);
+    const beta = tensorOf(randomArray(7, 33), [7]);
+    const dy = tensorOf(randomArray(5 * 7, 34), [5, 7]);
+    const [dx] = tf.grads((t: tf.Tensor) => layerNorm(t, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5))([x], dy);
+    expect(dy.isDisposed).toBe(false);
+    expect(dy.dataSync().length).toBe(35);
+    expect(Number.isFinite(dx.dataSync()[0])).toBe(true);
+    tf.dispose([x, gamma, beta, dy, dx]);
+  });
 });

@@ -25,6 +25,16 @@ export function needsGrad(t: tf.Tensor | null | undefined): boolean {
   return !(t instanceof tf.Variable) || t.trainable;
 }
 
+/**
+ * Whether `t` was made in tfjs's current scope (the backward pass's, when called from a
+ * gradient function): tfjs records on each tensor the id of the scope that will free it.
+ * Engine internals of tfjs-core 4.22 (`Engine.track`), read-only.
+ */
+function madeInActiveScope(t: tf.Tensor): boolean {
+  const state = (tf.engine() as unknown as { state: { activeScope: { id: number } | null } }).state;
+  return state.activeScope !== null && (t as unknown as { scopeId?: number }).scopeId === state.activeScope.id;
+}
+
 export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: readonly boolean[]) => FusedForward): tf.Tensor {
   const wanted = inputs.map((t) => needsGrad(t));
   const differentiable = inputs.filter((t, i): t is tf.Tensor => wanted[i] && t !== null);
@@ -42,8 +52,9 @@ export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: read
     save(saved.filter((_, i) => !isVariable[i]));
     return {
       value,
-      gradFunc: (dy: tf.Tensor, clones: tf.Tensor[]) =>
-        tf.tidy(() => {
+      gradFunc: (dy: tf.Tensor, clones: tf.Tensor[]) => {
+        const dyIsTheBackwardsOwn = madeInActiveScope(dy);
+        return tf.tidy(() => {
           let next = 0;
           const kept = saved.map((t, i) => (isVariable[i] ? t : clones[next++]));
           const grads = backward(dy, kept, wanted);
@@ -56,10 +67,12 @@ export function runFused(inputs: Array<tf.Tensor | null>, forward: (wanted: read
           });
           // tfjs's backward keeps every output gradient until the whole backward pass ends (as
           // much again as the activations). This block's own is read by nothing after it, so it
-          // goes now, unless it is handed on as an input's gradient.
-          if (!out.includes(dy)) dy.dispose();
+          // goes now — unless it is handed on as an input's gradient, or is not the backward's
+          // to free (the dy a caller of tf.grads passed in).
+          if (dyIsTheBackwardsOwn && !out.includes(dy)) dy.dispose();
           return out;
-        }),
+        });
+      },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor)(...differentiable);
