@@ -8,6 +8,7 @@ import { LinkNotices } from './panels/LinkNotices';
 import { MethodsPanel } from './panels/MethodsPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { ProgressStatus } from './panels/ProgressStatus';
+import { ResultsHeading } from './panels/ResultsHeading';
 import { PromptAttentionMapPanel } from './panels/PromptAttentionMap';
 import { RunExportPanel } from './panels/RunExport';
 import { AdapterPanel } from './panels/AdapterPanel';
@@ -48,6 +49,7 @@ export function App() {
           <RunControls />
           <FaultNotice />
           <ProgressStatus />
+          <ResultsHeading />
           <SweepResults />
           {stream ? (
             <ContinualView />

@@ -1,5 +1,6 @@
 import { hashToSpec, LinkError, specToHash, type LinkParseResult } from '../engine/experiment/link';
 import { DEFAULT_SPEC, parseExperimentSpec } from '../engine/experiment/spec';
+import { archiveResults } from './results-scope-store';
 import { useAppStore } from './store';
 
 /**
@@ -41,5 +42,9 @@ export function startLinkSync(): void {
     if (state.spec !== previous.spec) writeHash();
   });
   // A link pasted into the address bar of an open page.
-  window.addEventListener('hashchange', loadFromLocation);
+  // Another experiment replaces the one the results on screen belong to: they go to Run history.
+  window.addEventListener('hashchange', () => {
+    archiveResults();
+    loadFromLocation();
+  });
 }

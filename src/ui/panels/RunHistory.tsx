@@ -4,6 +4,7 @@ import { usePersistenceStore } from '../persistence/persistence-store';
 import type { RunRecord } from '../persistence/run-db';
 import { checkpointOf, forgetRun, installRecorder, loadHistory } from '../persistence/run-recorder';
 import { isActive } from '../run-state';
+import { openRecord } from '../results-scope-store';
 import { useAppStore } from '../store';
 import { resumeFromCheckpoint } from '../training-client';
 
@@ -99,7 +100,16 @@ export function RunHistory() {
                   <td>{finalMetric(record)}</td>
                   <td>{record.status}</td>
                   <td>
-                    <a href={`#${record.link}`}>Open link</a>{' '}
+                    <a
+                      href={`#${record.link}`}
+                      onClick={(event) => {
+                        // Settings and results together; a modified click opens the link elsewhere.
+                        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+                        if (openRecord(record)) event.preventDefault();
+                      }}
+                    >
+                      Open link
+                    </a>{' '}
                     <button type="button" disabled={busy && record.id === usePersistenceStore.getState().recordId} onClick={() => void forgetRun(record.id)}>
                       Delete
                     </button>

@@ -2,6 +2,8 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
 import type { TrainingSnapshot } from '../../engine/experiment/checkpoint-state';
 import type { RunSeries } from '../store';
+import type { RunEvent } from '../../engine/experiment/events';
+import type { ContinualState } from '../continual/continual-store';
 
 /**
  * The run history in IndexedDB: one record per started run (spec, link, environment, status,
@@ -37,6 +39,9 @@ export interface RunRecord {
   message: string | null;
   /** The metric series as the store held them at `updatedAt`. */
   runs: RunSeries[];
+  /** The prompt attention maps (deep prompt, APT) and a task stream's results, to show again (absent in older records). */
+  promptMaps?: Array<Extract<RunEvent, { type: 'prompt-map' }>>;
+  continual?: ContinualState;
   /** Steps of the last saved checkpoint (null: none saved). */
   checkpointStep: number | null;
   /** Side-by-side runs resume from their checkpoint; task streams and sweeps are history only. */

@@ -83,8 +83,8 @@ export function beginRecord(spec: ExperimentSpec, continuing: RunRecord | null):
 
 /** The series and status as the store holds them now. */
 function snapshotOfStore(record: RunRecord): RunRecord {
-  const { runs, status } = useAppStore.getState();
-  return { ...record, runs, status: record.status === 'faulted' ? 'faulted' : recordStatus(status), updatedAt: new Date().toISOString() };
+  const { runs, status, promptMaps, continual } = useAppStore.getState();
+  return { ...record, runs, promptMaps, continual, status: record.status === 'faulted' ? 'faulted' : recordStatus(status), updatedAt: new Date().toISOString() };
 }
 
 /** Metrics changed: written at most once per METRICS_DEBOUNCE_MS. */
@@ -133,8 +133,10 @@ export function finishRecord(): Promise<void> {
 /** Watches the store while a run is recorded (installed once by the app). */
 export function installRecorder(): () => void {
   return useAppStore.subscribe((state, previous) => {
-    if (!current) return;
-    if (state.runs !== previous.runs) scheduleMetrics();
+    // Only the run being recorded: results cleared from the screen, or an older run opened from
+    // the history, are not this record's series.
+    if (!current || state.runSpec !== current.spec) return;
+    if (state.runs !== previous.runs || state.continual !== previous.continual || state.promptMaps !== previous.promptMaps) scheduleMetrics();
     if (state.status !== previous.status && (state.status === 'paused' || state.status === 'running')) {
       current = snapshotOfStore(current);
       const record = current;
