@@ -20,7 +20,7 @@ import type { ModelShape } from '../engine/models/hooks';
 import { deptPlan, type DeptConfig } from '../engine/methods/dept';
 import { parseImageProcessorConfig } from '../engine/tokenize/image-processor';
 import type { FileSource } from '../engine/io/file-source';
-import { initNodeBackend, modelSource, nodeRunnerEnv, readDataFile } from './node-env';
+import { initNodeBackend, modelSource, nodeBackendOption, nodeRunnerEnv, readDataFile } from './node-env';
 import { loadTaskShape } from '../engine/experiment/task-data';
 import { UsageError, parseArgs, typedOptions } from './args';
 import { readSpecArgument } from './spec-argument';
@@ -36,10 +36,16 @@ function requireModel(positionals: string[], usage: string): string {
   return model;
 }
 
-/** `info <model>`: architecture, config and parameter count, from config.json (and, for ViT, preprocessor_config.json). */
+/**
+ * `info <model> [--backend wasm|webgpu|cpu]`: architecture, config and parameter count, from
+ * config.json (and, for ViT, preprocessor_config.json). With `--backend` it also starts that
+ * backend and reports it (for webgpu: the adapter and its buffer limits).
+ */
 export async function infoCommand(argv: string[], print: Print): Promise<void> {
-  const { positionals } = parseArgs(argv);
+  const { positionals, options } = parseArgs(argv);
+  for (const key of options.keys()) if (key !== 'backend') throw new UsageError(`info has no option --${key}; its options: --backend`);
   const model = requireModel(positionals, 'info <model>');
+  const backend = options.has('backend') ? await initNodeBackend(nodeBackendOption(options.get('backend'))) : undefined;
   const source = modelSource(model);
   const { model: config, shape } = await loadModelShape(source);
   const family = MODEL_FAMILIES[config.family];
@@ -55,6 +61,7 @@ export async function infoCommand(argv: string[], print: Print): Promise<void> {
     config: config.config,
     shape: shapeSummary(shape),
     totalParams: shape.totalParams,
+    ...(backend ? { backend } : {}),
   });
 }
 
@@ -221,7 +228,7 @@ export async function trainCommand(argv: string[], print: Print, note: (line: st
     const problem = taskFamilyProblem(taskById(spec.task), modelConfig.family);
     if (problem) throw new UsageError(`spec field "task": ${problem}`);
   }
-  const backend = await initNodeBackend();
+  const backend = await initNodeBackend(nodeBackendOption(options.get('backend')));
   print({ type: 'backend', info: backend });
   print({ type: 'spec', spec });
   const stream = isTaskId(spec.task) && taskById(spec.task).stream !== undefined;

@@ -1,5 +1,6 @@
 /**
- * Headless CLI over the same engine as the app, on tfjs's wasm backend:
+ * Headless CLI over the same engine as the app, on tfjs's wasm backend (or `--backend webgpu`:
+ * Dawn in Node, on the machine's GPU or SwiftShader; `--backend cpu`) for info/forward/train/sweep/repeat:
  *   npm run cli -- info <model>
  *   npm run cli -- params <model> --method lora --r 4 --targets q,v [--task spam]
  *   npm run cli -- params <model> --method dept --length 60 --budget 100 --seq-len 64  (--budget none --r 8: rank set directly)

@@ -7,17 +7,46 @@ import { sourceFor } from '../engine/io/node-source';
 import type { FileSource } from '../engine/io/file-source';
 import type { RunnerEnv } from '../engine/experiment/runner';
 import { BUILT_IN_MODEL_IDS } from '../engine/experiment/link';
+import { UsageError } from './args';
+import { installNodeWebgpu } from './node-webgpu';
+import { readWgslSources } from './wgsl-node';
 
 /** Repository root (this file is src/cli/node-env.ts). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = path.join(REPO_ROOT, 'public');
 
 
-/** tfjs on wasm (the fast backend in Node; tfjs-node cannot install here). */
-export async function initNodeBackend(): Promise<BackendInfo> {
+export const SHADERS_DIR = path.join(REPO_ROOT, 'shaders');
+
+/** The backends the CLI offers (`--backend`); wasm is the default. */
+export const NODE_BACKENDS = ['wasm', 'webgpu', 'cpu'] as const;
+export type NodeBackend = (typeof NODE_BACKENDS)[number];
+
+/** `--backend` as given to a command: absent means wasm. */
+export function nodeBackendOption(value: string | true | undefined): NodeBackend {
+  if (value === undefined) return 'wasm';
+  if (typeof value === 'string' && (NODE_BACKENDS as readonly string[]).includes(value)) return value as NodeBackend;
+  throw new UsageError(`--backend: expected ${NODE_BACKENDS.join(', ')}, got ${value === true ? 'nothing' : JSON.stringify(value)}`);
+}
+
+/**
+ * Starts tfjs in Node. wasm (the default; tfjs-node cannot install here) falls back to cpu;
+ * webgpu runs on Dawn (src/cli/node-webgpu.ts) and, asked for explicitly, never falls back: it
+ * fails with one line saying why.
+ */
+export async function initNodeBackend(backend: NodeBackend = 'wasm'): Promise<BackendInfo> {
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  return initBackend({ order: NODE_BACKEND_ORDER, wasmPaths: `${path.join(dir, 'dist')}/` });
+  const wasmPaths = `${path.join(dir, 'dist')}/`;
+  if (backend === 'cpu') return initBackend({ order: ['cpu'], wasmPaths });
+  if (backend === 'wasm') return initBackend({ order: NODE_BACKEND_ORDER, wasmPaths });
+  const { driver } = await installNodeWebgpu();
+  try {
+    const info = await initBackend({ order: ['webgpu'], wasmPaths, wgsl: readWgslSources(SHADERS_DIR) });
+    return { ...info, adapter: driver === 'swiftshader' ? `${info.adapter} (software Vulkan on the CPU)` : info.adapter };
+  } catch (error) {
+    throw new Error(`--backend webgpu: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** A model argument: a built-in id, a folder, or an http(s) URL, all in the HF layout. */

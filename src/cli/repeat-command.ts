@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { runSeedRepeats } from '../engine/experiment/seed-repeats';
 import { specToHash } from '../engine/experiment/link';
 import { UsageError, parseArgs } from './args';
-import { initNodeBackend, nodeRunnerEnv } from './node-env';
+import { initNodeBackend, nodeBackendOption, nodeRunnerEnv } from './node-env';
 import { readSpecArgument } from './spec-argument';
 
 type Print = (value: unknown) => void;
@@ -29,7 +29,7 @@ export async function repeatCommand(argv: string[], print: Print): Promise<void>
   if (!input) throw new UsageError(`missing <spec.json | link>; usage: ${USAGE}`);
   const spec = await readSpecArgument(input, print);
   const seeds = parseSeeds(options.get('seeds'));
-  print({ type: 'backend', info: await initNodeBackend() });
+  print({ type: 'backend', info: await initNodeBackend(nodeBackendOption(options.get('backend'))) });
   const result = await runSeedRepeats(spec, seeds, nodeRunnerEnv, (seed, summaries) =>
     print({ type: 'seed', seed, link: `#${specToHash({ ...spec, seed })}`, runs: summaries.map((s) => ({ runId: s.runId, accuracy: s.finalEval?.accuracy ?? null, loss: s.finalEval?.loss ?? null })) }),
   );

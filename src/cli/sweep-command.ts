@@ -5,7 +5,7 @@ import { runSweep } from '../engine/experiment/run-sweep';
 import { sweepSpecs, withSweepSettings } from '../engine/experiment/sweep';
 import { specToHash } from '../engine/experiment/link';
 import { UsageError, parseArgs } from './args';
-import { initNodeBackend, nodeRunnerEnv } from './node-env';
+import { initNodeBackend, nodeBackendOption, nodeRunnerEnv } from './node-env';
 
 type Print = (value: unknown) => void;
 
@@ -51,7 +51,7 @@ export async function sweepCommand(argv: string[], print: Print): Promise<void> 
     print({ preset: preset.id, variants: sweepSpecs(preset, base).map(({ label, spec }) => ({ label, link: `#${specToHash(spec)}` })) });
     return;
   }
-  print({ type: 'backend', info: await initNodeBackend() });
+  print({ type: 'backend', info: await initNodeBackend(nodeBackendOption(options.get('backend'))) });
   const points = await runSweep(preset, base, nodeRunnerEnv, {
     onPoint: (point) => print({ type: 'variant', ...point, link: `#${specToHash(point.spec)}`, spec: undefined }),
   });

@@ -7,10 +7,14 @@ import './blocks/twin-kernels';
 import { registerHostBlockKernels } from './blocks/host-kernels';
 import { registerWasmBatchMatMul } from './kernels/host/batch-matmul-wasm';
 import { registerChunkedWebgpuAddN } from './kernels/chunked-addn-webgpu';
+import { provideWgslSources, type WgslSources } from './kernels/wgsl-library';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-/** Browser order: fastest first. Node has no WebGPU/WebGL for tfjs here, wasm is its fast one. */
+/**
+ * Browser order: fastest first. Node's default is wasm (its fast CPU backend); WebGPU in Node
+ * (Dawn's `webgpu` package) is chosen explicitly, see src/cli/node-webgpu.ts.
+ */
 export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 export const NODE_BACKEND_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
 
@@ -32,6 +36,11 @@ export interface InitBackendOptions {
    * binary its own hashed URL.
    */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * The custom kernels' WGSL (shaders/*.wgsl by name). Node reads them from disk and passes them
+   * here; in the browser they default to the copy Vite bundles.
+   */
+  wgsl?: WgslSources;
 }
 
 export function isNode(): boolean {
@@ -95,6 +104,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
       await tf.ready();
       if (name === 'webgpu') {
+        provideWgslSources(options.wgsl ?? (isNode() ? {} : (await import('./kernels/wgsl-vite')).BUNDLED_WGSL));
         registerChunkedWebgpuAddN();
         (await import('./kernels/webgpu-kernels')).registerWebgpuKernels();
       }

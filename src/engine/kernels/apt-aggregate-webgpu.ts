@@ -1,8 +1,6 @@
 import { tf } from '../tf';
+import { shaderConstant, wgsl } from './wgsl-library';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import forwardSource from '../../../shaders/apt-aggregate-forward.wgsl?raw';
-import gradInputSource from '../../../shaders/apt-aggregate-grad-input.wgsl?raw';
-import gradPromptSource from '../../../shaders/apt-aggregate-grad-prompt.wgsl?raw';
 import { APT_KERNELS } from './apt-aggregate';
 
 /**
@@ -12,11 +10,10 @@ import { APT_KERNELS } from './apt-aggregate';
  * host reads them from there so the dispatch always matches.
  */
 
-function shaderConstant(source: string, name: string): number {
-  const match = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u`).exec(source);
-  if (!match) throw new Error(`shader constant ${name} not found`);
-  return Number(match[1]);
-}
+// Read when the webgpu backend starts (webgpu-kernels.ts is imported only then).
+const forwardSource = wgsl('apt-aggregate-forward');
+const gradInputSource = wgsl('apt-aggregate-grad-input');
+const gradPromptSource = wgsl('apt-aggregate-grad-prompt');
 
 const WORKGROUP = shaderConstant(forwardSource, 'WG');
 const FORWARD_ROWS = shaderConstant(forwardSource, 'ROWS');

@@ -1,9 +1,6 @@
 import { tf } from '../tf';
+import { shaderConstant, wgsl } from './wgsl-library';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import prngSource from '../../../shaders/nola-prng.wgsl?raw';
-import combineSource from '../../../shaders/nola-combine.wgsl?raw';
-import projectSource from '../../../shaders/nola-project.wgsl?raw';
-import bitsSource from '../../../shaders/nola-bits.wgsl?raw';
 import { NOLA_BITS_KERNEL, NOLA_COMBINE_KERNEL, NOLA_PROJECT_KERNEL, type NolaKernelAttrs } from './nola-basis';
 
 /**
@@ -18,11 +15,11 @@ import { NOLA_BITS_KERNEL, NOLA_COMBINE_KERNEL, NOLA_PROJECT_KERNEL, type NolaKe
  * has a y part and tfjs calls `main()` without a global index.
  */
 
-function shaderConstant(source: string, name: string): number {
-  const match = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u`).exec(source);
-  if (!match) throw new Error(`shader constant ${name} not found`);
-  return Number(match[1]);
-}
+// Read when the webgpu backend starts (webgpu-kernels.ts is imported only then).
+const prngSource = wgsl('nola-prng');
+const combineSource = wgsl('nola-combine');
+const projectSource = wgsl('nola-project');
+const bitsSource = wgsl('nola-bits');
 
 const WG = shaderConstant(combineSource, 'WG');
 const ROWS = shaderConstant(combineSource, 'ROWS');
