@@ -15,7 +15,7 @@ import type { BackendInfo } from '../engine/backend';
 import { UsageError, parseArgs } from './args';
 import { attachAdapter, readAdapterDir, softmax, type LoadedAdapter } from './adapter-input';
 import { readPixelsJson, readPngImage } from './image-input';
-import { initNodeBackend, modelSource } from './node-env';
+import { initNodeBackend, modelSource, nodeBackendOption } from './node-env';
 
 type Print = (value: unknown) => void;
 type Options = Map<string, string | true>;
@@ -25,9 +25,9 @@ export const FORWARD_USAGE =
 
 /** Options each family's forward reads; anything else is refused, naming the family's options. */
 const OPTIONS_BY_FAMILY = {
-  gpt2: ['adapter', 'text', 'ids', 'top'],
-  vit: ['adapter', 'image', 'pixels', 'top'],
-  t5: ['adapter', 'text', 'ids', 'max-new-tokens', 'no-prefix', 'scores', 'top'],
+  gpt2: ['adapter', 'text', 'ids', 'top', 'backend'],
+  vit: ['adapter', 'image', 'pixels', 'top', 'backend'],
+  t5: ['adapter', 'text', 'ids', 'max-new-tokens', 'no-prefix', 'scores', 'top', 'backend'],
 } as const;
 
 function positiveInt(options: Options, key: string, fallback: number): number {
@@ -69,7 +69,7 @@ export async function forwardCommand(argv: string[], print: Print): Promise<void
   const model = positionals[0];
   if (!model) throw new UsageError(`missing <model>; usage: ${FORWARD_USAGE}`);
   if (positionals.length > 1) throw new UsageError(`forward takes one <model>, got also "${positionals[1]}" (quote a --text with spaces)`);
-  const backend = await initNodeBackend();
+  const backend = await initNodeBackend(nodeBackendOption(options.get('backend')));
   // No tokenizer.json is needed for --ids (as in transformers); --text asks for it by name.
   const base = await loadBaseCheckpoint(modelSource(model), undefined, { tokenizerOptional: true });
   const family = base.model.family;
