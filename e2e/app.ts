@@ -87,3 +87,10 @@ export async function trainableByMethod(page: Page): Promise<Record<string, { me
     return out;
   });
 }
+
+/** Chooses a sweep preset and confirms the settings it changes (its confirm step lists them first). */
+export async function choosePreset(page: Page, id: string): Promise<void> {
+  await page.getByLabel('Sweep preset').selectOption(id);
+  await page.getByTestId('preset-confirm').getByRole('button', { name: 'Apply these settings' }).click();
+  await expect(page.getByTestId('preset-confirm')).toHaveCount(0);
+}

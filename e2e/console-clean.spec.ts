@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { linkHash, openApp, runToEnd, shrinkTraining, TINY_LM } from './app';
+import { linkHash, openApp, runToEnd, shrinkTraining, TINY_LM, choosePreset } from './app';
 
 /**
  * A walk through every panel with the console watched: a tiny experiment to the end, a tiny
@@ -35,7 +35,7 @@ test('every panel, a run, a sweep and a stream: no console error, no page error'
   await openAllDetails(page);
 
   // A tiny sweep on the log-scale parameters chart.
-  await page.getByLabel('Sweep preset').selectOption('nola-vs-lora');
+  await choosePreset(page, 'nola-vs-lora');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('lm-spam');
   await shrinkTraining(page);
   await page.getByRole('button', { name: 'Run sweep (3 runs)' }).click();

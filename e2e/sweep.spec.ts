@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { linkHash, openApp, shrinkTraining } from './app';
+import { linkHash, openApp, shrinkTraining, choosePreset } from './app';
 import { tinyGpt2Config } from './param-formulas';
 
 test('a sweep preset trains its runs one after another and charts each with a link to replay it', async ({ page }) => {
   await openApp(page, linkHash({ v: 1, model: 'tiny-gpt2', task: 'lm-spam', methods: 'lora' }));
-  await page.getByLabel('Sweep preset').selectOption('dept-learning-rates');
+  await choosePreset(page, 'dept-learning-rates');
   // The preset loads its settings (spam, 24 tokens so that PT's 100-token budget fits): shown
   // in the fields, which stay editable. Shrink the runs to what SwiftShader does quickly.
   await expect(page.getByLabel('Sequence length (tokens)')).toHaveValue('24');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { linkHash, openApp, shrinkTraining } from './app';
+import { linkHash, openApp, shrinkTraining, choosePreset } from './app';
 import { tinyGpt2Config } from './param-formulas';
 
 /** Issue #9's teaching views: the parameters-vs-accuracy sweep, where the parameters live, the guided tour. */
@@ -21,7 +21,7 @@ const CONFIGURATIONS = [
 test('the params-vs-accuracy sweep charts one point per configuration, each a link to its run', async ({ page }) => {
   test.setTimeout(15 * 60_000);
   await openApp(page, linkHash({ v: 1, model: 'tiny-gpt2', task: 'lm-spam', methods: 'lora' }));
-  await page.getByLabel('Sweep preset').selectOption('params-vs-accuracy');
+  await choosePreset(page, 'params-vs-accuracy');
   await expect(page.getByLabel('Sequence length (tokens)')).toHaveValue('24');
   await expect(page.getByLabel('Task and dataset')).toHaveValue('spam');
   // Shrunk to what SwiftShader does quickly: one step, two examples, one validation batch.

@@ -37,6 +37,11 @@ export interface SweepPreset {
   /** What it shows and where in which paper, for the UI and the CLI. */
   description: string;
   settings: SweepSettings;
+  /**
+   * The built-in models it was made for (its settings, sizes and descriptions are theirs); the
+   * app switches to the first when another family's model is chosen. Non-empty.
+   */
+  models: readonly [string, ...string[]];
   /** The variants, from the experiment they will run in (e.g. to name its learning rates). */
   variants(base: ExperimentSpec): SweepVariant[];
   chart: SweepChartKind;

@@ -1,5 +1,6 @@
 import { SWEEP_PRESETS } from '../../engine/experiment/presets';
-import { sweepSpecs, withSweepSettings } from '../../engine/experiment/sweep';
+import { useState } from 'react';
+import { sweepSpecs } from '../../engine/experiment/sweep';
 import { methodInfo } from '../../engine/methods/catalog';
 import { SelectField } from '../components/SelectField';
 import { formatBytes, formatCount } from '../format';
@@ -10,6 +11,10 @@ import { isActive } from '../run-state';
 import { useAppStore } from '../store';
 import { runSweepInApp } from '../sweep-client';
 import { useSweepStore } from '../sweep-store';
+import { builtInFamily } from '../model-switch';
+import { presetApplication, presetFitsModel, type PresetApplication } from '../preset-apply';
+import { archiveResults } from '../results-scope-store';
+import { PresetConfirm } from './PresetConfirm';
 
 /**
  * Sweep presets: a paper's figure as a series of single-method runs on the experiment set above
@@ -27,11 +32,30 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   const preset = SWEEP_PRESETS.find((p) => p.id === selectedId) ?? null;
 
+  const family = builtInFamily(spec.model) ?? (model.state === 'ready' ? model.value.model.family : null);
+  // A preset's settings apply only after its confirm step says what they change.
+  const [pending, setPending] = useState<PresetApplication | null>(null);
+  const pendingPreset = pending ? (SWEEP_PRESETS.find((p) => p.id === pending.presetId) ?? null) : null;
+  const apply = (application: PresetApplication) => {
+    setPending(null);
+    // Results of other settings do not belong under the preset's: they go to Run history.
+    archiveResults();
+    select(application.presetId);
+    setSpec(application.spec);
+  };
+  const offer = (next: (typeof SWEEP_PRESETS)[number]) => {
+    const application = presetApplication(next, spec, family);
+    if (application.changes.length === 0) apply(application);
+    else setPending(application);
+  };
   const choose = (id: string) => {
     const next = SWEEP_PRESETS.find((p) => p.id === id) ?? null;
-    select(next?.id ?? null);
-    if (next) setSpec(withSweepSettings(spec, next.settings));
+    if (!next) {
+      setPending(null);
+      select(null);
+    } else offer(next);
   };
+  const fits = !preset || presetFitsModel(preset, spec.model, family);
 
   const variants = preset ? sweepSpecs(preset, spec) : [];
   const shape = model.state === 'ready' ? model.value.shape : null;
@@ -44,12 +68,25 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
       <h2 id="sweep-heading">Sweeps (paper figures)</h2>
       <SelectField
         label="Sweep preset"
-        value={preset?.id ?? ''}
+        value={pending?.presetId ?? preset?.id ?? ''}
         choices={[{ value: '', label: 'none: compare the methods ticked above' }, ...SWEEP_PRESETS.map((p) => ({ value: p.id, label: p.title }))]}
         disabled={disabled}
         onChange={choose}
       />
-      {preset && (
+      {pending && pendingPreset && <PresetConfirm title={pendingPreset.title} application={pending} onApply={() => apply(pending)} onCancel={() => setPending(null)} />}
+      {preset && !pending && !fits && (
+        <div className="callout" role="status" data-testid="preset-model-offer">
+          <p>
+            This preset was made for {preset.models.join(', ')}; {spec.model} does not run it as it stands.
+          </p>
+          <div className="buttons">
+            <button type="button" onClick={() => offer(preset)}>
+              Use {preset.models[0]} and the preset’s settings…
+            </button>
+          </div>
+        </div>
+      )}
+      {preset && !pending && (
         <>
           <p className="hint">{preset.description}</p>
           <p className="hint">

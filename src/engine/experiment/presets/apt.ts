@@ -12,6 +12,7 @@ export const aptVsDeepPrompt: SweepPreset = {
     'added beside the attention through a ReLU-gated aggregation, K = P′·W1·W2 + P′ with r = 4, and a scale e^s), at ' +
     'p = 16 and p = 64. APT skips the prompts’ key/value projections and the softmax over them. The chart plots each ' +
     'run’s final metric against its time per step and its training memory.',
+  models: ['tiny-gpt2'],
   settings: { task: 'spam', seqLen: 48, batchSize: 8, steps: 60, eval: { every: 20, maxBatches: 8 } },
   chart: 'cost',
   variants: () =>

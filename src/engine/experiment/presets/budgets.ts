@@ -34,6 +34,7 @@ export const paramsVsAccuracy: SweepPreset = {
     'NOLA (k = l = 32, 100, shared bases) and APT (p = 4, 16) on spam classification with 24-token inputs. The chart plots ' +
     'each run’s final accuracy against its trainable parameters on a log axis; the dashed line is the Pareto front, the ' +
     'runs nothing beats with fewer parameters. Each point is a link to its run.',
+  models: ['tiny-gpt2'],
   settings: { task: 'spam', seqLen: 24, batchSize: 8, steps: 60, eval: { every: 20, maxBatches: 8 } },
   chart: 'params',
   variants: () => {

@@ -16,6 +16,7 @@ export const deptVsPt: SweepPreset = {
     'Vanilla prompt tuning with 100 virtual tokens against DePT with m ∈ {0, 20, 40, 60, 80} prompt tokens and the low-rank ' +
     'update sized to the same parameter count. A shorter prompt means a shorter sequence: less time and memory per step. ' +
     'The chart plots each run’s final metric against its time per step and its training memory.',
+  models: ['tiny-gpt2'],
   settings: { task: 'spam', seqLen: 24, batchSize: 8, steps: 60, eval: { every: 20, maxBatches: 8 } },
   chart: 'cost',
   variants: () => [
@@ -37,6 +38,7 @@ export const deptLearningRates: SweepPreset = {
     'DePT (m = 60, matched to PT with l = 100) trained three ways: its prompt and its low-rank pair each with their own ' +
     'learning rate (the paper’s design), and both with one rate — the prompt’s or the low-rank pair’s. The paper finds one ' +
     'rate collapses quality.',
+  models: ['tiny-gpt2'],
   settings: { task: 'spam', seqLen: 24, batchSize: 8, steps: 60, eval: { every: 20, maxBatches: 8 } },
   chart: 'bars',
   variants: (base) => {

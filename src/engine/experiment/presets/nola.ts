@@ -16,6 +16,7 @@ export const nolaVsLora: SweepPreset = {
     'per matrix train) against LoRA of rank 1 and 4 on the same query and value matrices. NOLA trains fewer parameters ' +
     'than LoRA r=1 and stores them in under a kilobyte at 4 bits. The chart plots each run’s final validation loss against ' +
     'its trainable parameters; the table adds stored bytes and speed.',
+  models: ['tiny-gpt2'],
   settings: { task: 'lm-spam', seqLen: 32, batchSize: 8, steps: 60, eval: { every: 20, maxBatches: 8 } },
   chart: 'params',
   variants: () => [
