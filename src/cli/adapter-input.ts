@@ -7,7 +7,7 @@ import { ADAPTER_KINDS_BY_FAMILY, readAdapterZip } from '../engine/methods/adapt
 import { methodByName } from '../engine/methods/registry';
 import type { AttachedMethod, TaskShape } from '../engine/methods/types';
 import type { BackboneModel } from '../engine/models/model';
-import type { ModelFamily } from '../engine/models/hooks';
+import type { ModelShape } from '../engine/models/hooks';
 import { MODEL_FAMILIES } from '../engine/models/families';
 import { createTaskHead, type TaskHead } from '../engine/train/task-head';
 import { UsageError } from './args';
@@ -19,10 +19,12 @@ export interface LoadedAdapter {
 }
 
 /**
- * Reads and validates an adapter: a folder (adapter_config.json + adapter_model.safetensors) or
- * the `.zip` of both that the app downloads.
+ * Reads and validates an adapter for `model`: a folder (adapter_config.json +
+ * adapter_model.safetensors) or the `.zip` of both that the app downloads. Our own files say
+ * their method and task; a folder PEFT wrote is read from its config alone (peft-import.ts).
  */
-export async function readAdapterDir(dir: string, family: ModelFamily): Promise<LoadedAdapter> {
+export async function readAdapterDir(dir: string, model: ModelShape): Promise<LoadedAdapter> {
+  const family = model.family;
   const read = async (file: string) => {
     const full = path.join(dir, file);
     try {
@@ -45,7 +47,7 @@ export async function readAdapterDir(dir: string, family: ModelFamily): Promise<
   }
   let parsed;
   try {
-    parsed = parseAdapterFiles(files.configText, files.weights);
+    parsed = parseAdapterFiles(files.configText, files.weights, model);
   } catch (error) {
     throw new Error(`--adapter ${dir}: ${(error as Error).message}`);
   }

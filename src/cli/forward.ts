@@ -79,7 +79,7 @@ export async function forwardCommand(argv: string[], print: Print): Promise<void
   }
   const adapterDir = options.get('adapter');
   if (adapterDir === true) throw new UsageError('--adapter needs a folder or an adapter .zip');
-  const adapter = typeof adapterDir === 'string' ? await readAdapterDir(adapterDir, family) : null;
+  const adapter = typeof adapterDir === 'string' ? await readAdapterDir(adapterDir, base.shape) : null;
   const context = { model, backend, base, options, adapter, print };
   if (family === 'gpt2') return gpt2Forward(context);
   if (family === 'vit') return vitForward(context);
@@ -215,7 +215,7 @@ async function vitForward({ model, backend, base, options, adapter, print }: For
       backend: backend.backend,
       adapter: adapter?.dir ?? null,
       task: 'image-classify',
-      classifier: adapter ? `adapter head (task ${adapter.description.task.id})` : 'checkpoint (config.json id2label)',
+      classifier: adapter ? `adapter head (task ${adapter.description.task.id || 'not named: written by PEFT'})` : 'checkpoint (config.json id2label)',
       input,
       pixelShape: [shape.channels, shape.height, shape.width],
       labels,

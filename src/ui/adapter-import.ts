@@ -1,10 +1,10 @@
-import { isTaskId, taskById, taskFamilyProblem, taskKindOn } from '../engine/data/tasks';
+import { isTaskId, TASKS, taskById, taskFamilyProblem, taskKindOn } from '../engine/data/tasks';
 import type { HostTensor } from '../engine/io/safetensors';
 import { parseAdapterFiles, type AdapterDescription } from '../engine/methods/adapter-files';
 import { adapterFamilyProblem, adapterFromChosenFiles, adapterZip } from '../engine/methods/adapter-package';
 import { AdapterError } from '../engine/methods/types';
 import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
-import type { ModelFamily } from '../engine/models/hooks';
+import type { ModelFamily, ModelShape } from '../engine/models/hooks';
 
 /**
  * The app's side of adapter files: the download's name and bytes, and reading what a user chose
@@ -56,11 +56,20 @@ export function adapterDownloadBytes(files: { config: string; weights: Uint8Arra
  * image one ViT), and another base model than the selected one is a warning that names both.
  * Tensor names and shapes are checked when the run applies them, before anything is assigned.
  */
-export function readChosenAdapter(chosen: ReadonlyArray<{ name: string; bytes: Uint8Array }>, model: string, family: ModelFamily): ImportedAdapter {
+export function readChosenAdapter(
+  chosen: ReadonlyArray<{ name: string; bytes: Uint8Array }>,
+  model: string,
+  family: ModelFamily,
+  /** The selected model's shape (a file PEFT wrote is read against it) and the selected task (such a file names none). */
+  selected: { shape?: ModelShape; taskId?: string } = {},
+): ImportedAdapter {
   const { configText, weights } = adapterFromChosenFiles(chosen);
-  const { description, tensors } = parseAdapterFiles(configText, weights);
+  const parsed = parseAdapterFiles(configText, weights, selected.shape);
+  const tensors = parsed.tensors;
+  let description = parsed.description;
   const familyProblem = adapterFamilyProblem(description, family);
   if (familyProblem) throw new AdapterError(`${familyProblem}; choose a ${kindsHint(description)} model first`);
+  if (description.peft) description = { ...description, task: { ...description.task, id: peftTaskChoice(description, family, selected.taskId) } };
   const taskId = description.task.id;
   if (!isTaskId(taskId)) throw new AdapterError(`adapter_config.json: field "peft_playground.task.id": "${taskId}" is not a task this app knows`);
   const task = taskById(taskId);
@@ -77,6 +86,21 @@ export function readChosenAdapter(chosen: ReadonlyArray<{ name: string; bytes: U
   }
   const fileName = chosen.length === 1 ? chosen[0].name : chosen.map((f) => f.name).join(' + ');
   return { fileName, description, tensors, warnings };
+}
+
+/**
+ * The task a PEFT-made adapter runs on: its file says only the kind (task_type), so the selected
+ * task, when the model poses it as that kind; the head's label count is checked when the run loads it.
+ */
+function peftTaskChoice(description: AdapterDescription, family: ModelFamily, selectedTaskId: string | undefined): string {
+  const kind = description.task.kind;
+  const fits = (id: string) => isTaskId(id) && !taskById(id).stream && !taskFamilyProblem(taskById(id), family) && taskKindOn(taskById(id), family) === kind;
+  if (selectedTaskId && fits(selectedTaskId)) return selectedTaskId;
+  const fitting = TASKS.map((t) => t.id).filter(fits);
+  const labels = description.task.numLabels ? ` with ${description.task.numLabels} labels` : '';
+  throw new AdapterError(
+    `written by PEFT (peft_type ${description.peft!.peftType}, task_type ${description.peft!.taskType ?? 'none'}), it names no task: select a ${kind} task${labels} first (${fitting.join(', ') || 'none on this model'})`,
+  );
 }
 
 function kindsHint(description: AdapterDescription): string {

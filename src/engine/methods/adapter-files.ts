@@ -4,6 +4,8 @@ import type { TaskHead } from '../train/task-head';
 import { AdapterError, type AttachedMethod, type MethodName, type TaskShape } from './types';
 import { METHOD_NAMES, resolveMethodConfig } from './catalog';
 import { expectTensor } from './host-tensors';
+import { describePeftAdapter } from './peft-import';
+import type { ModelShape } from '../models/hooks';
 
 /**
  * An adapter on disk, as PEFT writes one: `adapter_config.json` + `adapter_model.safetensors`
@@ -36,6 +38,11 @@ export interface AdapterDescription {
   /** seqLen: the input length it was trained at (DePT's updates are sized by it). */
   task: { id: string; kind: TaskShape['kind']; numLabels: number; seqLen?: number; labels: string[] };
   baseModel: string;
+  /**
+   * Set when Hugging Face PEFT wrote the file (no `peft_playground` block): read from its
+   * config alone, so the task is only a kind (task.id is ""); a caller that needs a task picks one.
+   */
+  peft?: { peftType: string; taskType: string | null };
 }
 
 /**
@@ -82,36 +89,62 @@ export async function adapterToFiles(
   return { config: JSON.stringify(config, null, 2) + '\n', weights: writeSafetensors(tensors, { format: 'pt' }) };
 }
 
-/** Parses and validates both files; nothing is applied yet. Head tensors come back under the task head's own names. */
-export function parseAdapterFiles(configText: string, weights: Uint8Array): { description: AdapterDescription; tensors: Map<string, HostTensor> } {
+/**
+ * Parses and validates both files; nothing is applied yet. Head tensors come back under the task
+ * head's own names. A file without our `peft_playground` block is read as PEFT reads it
+ * (peft-import.ts), which needs the model it is for: `model`.
+ */
+export function parseAdapterFiles(configText: string, weights: Uint8Array, model?: ModelShape): { description: AdapterDescription; tensors: Map<string, HostTensor> } {
   let json: unknown;
   try {
     json = JSON.parse(configText);
   } catch (error) {
     throw new AdapterError(`${ADAPTER_CONFIG_FILE} is not valid JSON (${(error as Error).message})`);
   }
-  const block = playgroundBlockSchema.safeParse((json as Record<string, unknown> | null)?.peft_playground);
-  if (!block.success) {
-    const issue = block.error.issues[0];
-    throw new AdapterError(`${ADAPTER_CONFIG_FILE}: field "peft_playground.${issue.path.join('.')}" ${issue.message} (adapters made elsewhere are not supported yet)`);
-  }
-  const options = resolveMethodConfig(block.data.method, block.data.options) as Record<string, unknown>;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new AdapterError(`${ADAPTER_CONFIG_FILE} must hold a JSON object`);
+  const config = json as Record<string, unknown>;
+  const baseModel = String(config.base_model_name_or_path ?? '');
+  const readWeights = (): Map<string, HostTensor> => {
+    try {
+      return readSafetensors(weights).tensors;
+    } catch (error) {
+      throw new AdapterError(`${ADAPTER_WEIGHTS_FILE}: ${(error as Error).message}`);
+    }
+  };
+  let description: AdapterDescription;
   let inFile: Map<string, HostTensor>;
-  try {
-    inFile = readSafetensors(weights).tensors;
-  } catch (error) {
-    throw new AdapterError(`${ADAPTER_WEIGHTS_FILE}: ${(error as Error).message}`);
+  if (config.peft_playground === undefined && model) {
+    inFile = readWeights();
+    const peft = describePeftAdapter(config, model, new Map([...inFile].map(([name, t]) => [name, t.shape])));
+    const options = resolvePeftOptions(peft.method, peft.options);
+    description = { method: peft.method, options, task: { id: '', ...peft.task }, baseModel, peft: { peftType: peft.peftType, taskType: peft.taskType } };
+  } else {
+    const block = playgroundBlockSchema.safeParse(config.peft_playground);
+    if (!block.success) {
+      const issue = block.error.issues[0];
+      const hint = config.peft_playground === undefined ? ' (a file PEFT wrote is read against the model it is for; none was given)' : '';
+      throw new AdapterError(`${ADAPTER_CONFIG_FILE}: field "peft_playground.${issue.path.join('.')}" ${issue.message}${hint}`);
+    }
+    const options = resolveMethodConfig(block.data.method, block.data.options) as Record<string, unknown>;
+    inFile = readWeights();
+    description = { method: block.data.method, options, task: block.data.task, baseModel };
   }
   const tensors = new Map<string, HostTensor>();
   for (const [name, t] of inFile) {
-    const own = headNameFromFile(block.data.method, name);
+    const own = headNameFromFile(description.method, name);
     if (tensors.has(own) || (own !== name && inFile.has(own))) throw new AdapterError(`${ADAPTER_WEIGHTS_FILE}: tensor "${name}" is there twice (also as "${own}")`);
     tensors.set(own, t);
   }
-  return {
-    description: { method: block.data.method, options, task: block.data.task, baseModel: String((json as Record<string, unknown>).base_model_name_or_path ?? '') },
-    tensors,
-  };
+  return { description, tensors };
+}
+
+/** A PEFT config's options through our schema; a value out of our range names PEFT's field. */
+function resolvePeftOptions(method: MethodName, options: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return resolveMethodConfig(method, options) as Record<string, unknown>;
+  } catch (error) {
+    throw new AdapterError(`${ADAPTER_CONFIG_FILE}: read as ${method} options ${JSON.stringify(options)}, which do not fit (${(error as Error).message})`);
+  }
 }
 
 /** Loads head and method tensors; every check runs before anything is assigned. */

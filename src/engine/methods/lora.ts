@@ -7,14 +7,14 @@ import { AdapterError, type MethodDefinition } from './types';
 import { assignAll, expectTensor, rejectUnknown, uniformArray } from './host';
 import { peftTaskType } from './model-parts';
 import { maybeDropout, ownedVariable } from '../models/layers';
-import { loraInfo, type LoraConfig, type LoraTarget } from './lora-info';
+import { loraInfo, type LoraConfig, type LoraTargetOption } from './lora-info';
 
 export * from './lora-info';
 
 /** One trained pair: ΔW (in [out, in] convention) = (alpha/r)·B·A. */
 interface LoraPair {
   site: LinearSite;
-  role: LoraTarget;
+  role: LoraTargetOption;
   /** Column range of the site's output this pair adapts (all of it unless fused). */
   offset: number;
   size: number;
@@ -59,8 +59,14 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
     const initRng = rng.fork('lora-init');
     const scale = config.alpha / config.r;
     const pairs: LoraPair[] = [];
+    const problem = loraInfo.unsupportedReason?.(model.shape, task, config);
+    if (problem) throw new Error(problem);
     for (const site of model.linearSites()) {
-      const parts = site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }];
+      // Target c_attn: one pair on the whole fused matrix (as PEFT's GPT-2 default), not per third.
+      const whole = site.fusedParts && config.targets.includes('c_attn');
+      const parts: Array<{ role: string; offset: number; size: number }> = whole
+        ? [{ role: 'c_attn', offset: 0, size: site.outFeatures }]
+        : (site.fusedParts ?? [{ role: site.role, offset: 0, size: site.outFeatures }]);
       for (const part of parts) {
         if (!(config.targets as readonly string[]).includes(part.role)) continue;
         const bound = 1 / Math.sqrt(site.inFeatures);
@@ -68,7 +74,7 @@ export const loraMethod: MethodDefinition<LoraConfig> = {
         const name = `${site.name}.${part.role}`;
         pairs.push({
           site,
-          role: part.role as LoraTarget,
+          role: part.role as LoraTargetOption,
           offset: part.offset,
           size: part.size,
           a: ownedVariable(tf.tensor2d(aData, [config.r, site.inFeatures]), true, `lora/${name}/A`),

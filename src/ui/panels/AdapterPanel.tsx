@@ -43,7 +43,7 @@ export function AdapterPanel() {
     try {
       if (model.state !== 'ready') throw new Error(model.state === 'loading' ? `the selected model's config.json is still loading; choose the file again in a moment` : `the selected model could not be read (${model.error})`);
       const chosen = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      const adapter = readChosenAdapter(chosen, spec.model, model.value.model.family);
+      const adapter = readChosenAdapter(chosen, spec.model, model.value.model.family, { shape: model.value.shape, taskId: spec.task });
       // Checked before anything changes: a spec the schema refuses names its field here.
       const next = specForAdapter(spec, adapter.description, spec.steps);
       setSpec(next);
