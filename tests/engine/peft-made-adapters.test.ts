@@ -4,7 +4,12 @@ import { useWasmBackend } from './node-backend';
 import { nodeRunnerEnv } from '../../src/cli/node-env';
 import { loadBaseCheckpoint, type BaseCheckpoint } from '../../src/engine/experiment/base-model';
 import { buildModel } from '../../src/engine/models/families';
-import { applyAdapterTensors, parseAdapterFiles } from '../../src/engine/methods/adapter-files';
+import { adapterToFiles, applyAdapterTensors, parseAdapterFiles } from '../../src/engine/methods/adapter-files';
+import { readSafetensors } from '../../src/engine/io/safetensors';
+import { methodInfo } from '../../src/engine/methods/catalog';
+import { hashToSpec, specToHash } from '../../src/engine/experiment/link';
+import { DEFAULT_SPEC } from '../../src/engine/experiment/spec';
+import { setValues } from './tiny';
 import { methodByName } from '../../src/engine/methods/registry';
 import type { TaskShape } from '../../src/engine/methods/types';
 import { createTaskHead } from '../../src/engine/train/task-head';
@@ -147,6 +152,78 @@ describe('GPT-2 LoRA on c_attn, as PEFT makes it by default', () => {
     expect(viaRegex.parsed.description.options).toEqual(loaded.parsed.description.options);
     expectAllClose(ourGpt2Logits(viaRegex, IDS), reference, 1e-4, 1e-4);
     viaRegex.dispose();
+  });
+});
+
+describe('c_attn as a LoRA target of our own', () => {
+  it('counts r·(d + 3d) per layer, sits in attention, travels in links, and is refused beside q/k/v or on a model without c_attn', async () => {
+    const b = await base('tiny-gpt2');
+    const info = methodInfo('lora');
+    const config = { r: 4, alpha: 8, dropout: 0, targets: ['c_attn'] };
+    const task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: 8 };
+    expect(info.trainableParams(b.shape, task, config as never).method).toBe(4 * 4 * (128 + 384));
+    const placement = info.paramPlacement!(b.shape, task, config as never);
+    expect(placement.layers.every((l) => l.attention === 4 * (128 + 384) && l.mlp === 0)).toBe(true);
+    const spec = { ...DEFAULT_SPEC, methods: [{ name: 'lora' as const, options: config }] };
+    const hash = specToHash(spec);
+    expect(hash).toContain('lora.targets=c_attn');
+    expect(hashToSpec(hash).spec.methods[0].options).toEqual(config);
+    expect(() => info.schema.parse({ ...config, targets: ['c_attn', 'q'] })).toThrow(/c_attn .*overlap/);
+    expect(info.unsupportedReason!((await base('tiny-vit')).shape, task, config as never)).toMatch(/c_attn is GPT-2's fused q\/k\/v projection/);
+  });
+
+  it('trains one dense pair per c_attn, exports it as PEFT’s c_attn LoRA (no rank_pattern) and loads back, with or without our block, to the hand-merged logits', async () => {
+    const b = await base('tiny-gpt2');
+    const model = buildModel(b.model, b.weights);
+    const task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: IDS.length };
+    const options = { r: 2, alpha: 5, dropout: 0, targets: ['c_attn'] };
+    const method = methodByName('lora').attach(model, task, options, createRng(3));
+    const head = createTaskHead(model, task, { trainsLmHead: false, rng: createRng(0) });
+    const next = prng(8);
+    for (const v of method.paramGroups[0].variables) setValues(v, Array.from({ length: v.size }, () => (next() - 0.5) * 0.4));
+    const files = await adapterToFiles(method, head, { method: 'lora', options, task: { id: 'lm-spam', kind: 'lm', numLabels: 0, labels: [] }, baseModel: 'tiny-gpt2' });
+    head.dispose();
+    method.dispose();
+    model.dispose();
+    const config = JSON.parse(files.config) as Record<string, unknown>;
+    expect(config).toMatchObject({ r: 2, lora_alpha: 5, rank_pattern: {}, alpha_pattern: {}, target_modules: ['attn.c_attn'] });
+    const tensors = readSafetensors(files.weights).tensors;
+    expect(tensors.get('base_model.model.transformer.h.0.attn.c_attn.lora_B.weight')!.shape).toEqual([384, 2]);
+    const pairs = [0, 1, 2, 3].map((layer) => {
+      const path = `transformer.h.${layer}.attn.c_attn`;
+      return { path, inF: 128, outF: 384, rank: 2, a: tensors.get(`base_model.model.${path}.lora_A.weight`)!.data as Float32Array, b: tensors.get(`base_model.model.${path}.lora_B.weight`)!.data as Float32Array };
+    });
+    const merged = buildModel(b.model, mergeLoraByHand(b.weights, pairs, 5 / 2, { conv1d: true, weightName: gpt2WeightName })) as Gpt2Model;
+    const reference = gpt2LastLogits(merged, IDS);
+    merged.dispose();
+    const withBlock = loadThroughOurs(b, files, task);
+    expectAllClose(ourGpt2Logits(withBlock, IDS), reference, 1e-4, 1e-4);
+    withBlock.dispose();
+    const { peft_playground: _ours, peft_playground_targets: _targets, ...peftOnly } = config;
+    const asPeft = loadThroughOurs(b, { config: JSON.stringify(peftOnly), weights: files.weights }, task);
+    expect(asPeft.parsed.description.options).toEqual(options);
+    expectAllClose(ourGpt2Logits(asPeft, IDS), reference, 1e-4, 1e-4);
+    asPeft.dispose();
+  });
+
+  it('our q,v export (one c_attn of rank 2r, block-diagonal B) read as PEFT reads it is an exact c_attn LoRA of rank 2r', async () => {
+    const b = await base('tiny-gpt2');
+    const model = buildModel(b.model, b.weights);
+    const task: TaskShape = { kind: 'lm', numLabels: 0, seqLen: IDS.length };
+    const method = methodByName('lora').attach(model, task, { r: 2, alpha: 4, dropout: 0, targets: ['q', 'v'] }, createRng(3));
+    const head = createTaskHead(model, task, { trainsLmHead: false, rng: createRng(0) });
+    const next = prng(18);
+    for (const v of method.paramGroups[0].variables) setValues(v, Array.from({ length: v.size }, () => (next() - 0.5) * 0.4));
+    const ours = ourGpt2Logits({ head, method } as ReturnType<typeof loadThroughOurs>, IDS);
+    const files = await adapterToFiles(method, head, { method: 'lora', options: { r: 2, alpha: 4, dropout: 0, targets: ['q', 'v'] }, task: { id: 'lm-spam', kind: 'lm', numLabels: 0, labels: [] }, baseModel: 'tiny-gpt2' });
+    head.dispose();
+    method.dispose();
+    model.dispose();
+    const { peft_playground: _ours, peft_playground_targets: _targets, ...peftOnly } = JSON.parse(files.config) as Record<string, unknown>;
+    const asPeft = loadThroughOurs(b, { config: JSON.stringify(peftOnly), weights: files.weights }, task);
+    expect(asPeft.parsed.description.options).toMatchObject({ r: 4, alpha: 8, targets: ['c_attn'] });
+    expectAllClose(ourGpt2Logits(asPeft, IDS), ours, 1e-4, 1e-4);
+    asPeft.dispose();
   });
 });
 
