@@ -2,15 +2,17 @@ import { expect, test } from '@playwright/test';
 import { openLab, type Lab } from './lab';
 
 /**
- * NOLA's WGSL kernels in a real browser (SwiftShader here): the PRNG bit for bit against the
- * TypeScript generator, and the fused forward/backward against the plain-tfjs twin (materialised
- * basis) at GPT-2 small's shapes, r = 8, k = l = 1000 — max normwise relative error ≤ 1e-4.
+ * NOLA's WGSL kernels in a real browser (SwiftShader here), proving the browser path (Vite's
+ * bundled shaders, the worker-free lab page): the PRNG bit for bit against the TypeScript
+ * generator, and the fused forward/backward against the plain-tfjs twin on one small shape. The
+ * bulk of the kernel checking — GPT-2 small's shapes, k = l = 1000, 1e-5 — runs in vitest on
+ * Dawn in Node (tests/webgpu/nola-kernels.test.ts).
  */
 // page.evaluate functions run in the page: each reaches window.lab itself.
 type Win = { lab: Lab };
 
 test.describe('NOLA WGSL kernels', () => {
-  test('PRNG bits, and kernel vs twin at 768×768 and 768×3072 (r = 8, k = l = 1000)', async ({ page }) => {
+  test('PRNG bits, and kernel vs twin on a shared-basis layout', async ({ page }) => {
     test.setTimeout(180_000);
     expect(await openLab(page)).toBe('webgpu');
     expect(await page.evaluate(() => (window as unknown as Win).lab.nola.kernelRegistered())).toBe(true);
@@ -28,14 +30,7 @@ test.describe('NOLA WGSL kernels', () => {
 
     // Shared-basis layout: 10 coefficient rows (two groups of 8 rows in the kernels).
     const rows = await page.evaluate(() => (window as unknown as Win).lab.nola.parity({ m: 40, n: 24, r: 4, k: 300, l: 270, seed: 5, rows: 10 }));
-    for (const e of [...rows.forward, ...rows.backward]) expect(e).toBeLessThanOrEqual(1e-4);
-
-    for (const n of [768, 3072]) {
-      const result = await page.evaluate((width) => (window as unknown as Win).lab.nola.parity({ m: 768, n: width, r: 8, k: 1000, l: 1000, seed: 42 }), n);
-      expect(result.backend).toBe('webgpu');
-      expect(result.forward.length).toBe(2);
-      for (const s of result.scale) expect(s).toBeGreaterThan(0.1);
-      for (const [i, e] of [...result.forward, ...result.backward].entries()) expect(e, `768×${n}, check ${i}: ${JSON.stringify(result)}`).toBeLessThanOrEqual(1e-4);
-    }
+    for (const s of rows.scale) expect(s).toBeGreaterThan(0.1);
+    for (const e of [...rows.forward, ...rows.backward]) expect(e).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -62,6 +63,8 @@ async function firstAdapter(dawn: Dawn): Promise<{ gpu: GPU; adapter: GPUAdapter
 export async function installNodeWebgpu(): Promise<NodeGpu> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals);
+  // SwiftShader probes for a Wayland display and complains on stderr without a runtime dir.
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(path.join(os.tmpdir(), 'peft-webgpu-'));
   const named = process.env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : process.env.VK_ICD_FILENAMES ? 'VK_ICD_FILENAMES' : null;
   let found = await firstAdapter(dawn);
   let driver: NodeGpu['driver'] = named ?? 'system';
