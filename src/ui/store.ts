@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
-import type { RunEvent, RunSummary } from '../engine/experiment/events';
+import type { ProgressStage, RunEvent, RunSummary } from '../engine/experiment/events';
 import type { Prediction } from '../engine/experiment/prediction-events';
 import { DEFAULT_SPEC, parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/spec';
 import { METHOD_NAMES } from '../engine/methods/catalog';
@@ -53,7 +53,7 @@ export interface RunSeries {
 }
 
 export interface Progress {
-  stage: 'model' | 'data' | 'setup' | 'warmup';
+  stage: ProgressStage;
   message: string;
   fraction: number | null;
 }
@@ -250,13 +250,15 @@ export const useAppStore = create<AppState>()((set, get) => ({
       case 'continual-batch':
         set({
           continual: applyContinualEvent(state.continual, event),
-          progress: state.progress?.stage === 'warmup' ? null : state.progress,
+          // Training again: the warm-up (or EMR's memory selection before this task) is over.
+          progress: state.progress?.stage === 'warmup' || state.progress?.stage === 'memory' ? null : state.progress,
           status: state.status === 'loading' ? 'running' : state.status,
         });
         return;
       case 'continual-task':
       case 'continual-end':
-        set({ continual: applyContinualEvent(state.continual, event) });
+        // EMR's memory selection ends before its task's result.
+        set({ continual: applyContinualEvent(state.continual, event), ...(state.progress?.stage === 'memory' ? { progress: null } : {}) });
         return;
       case 'error':
         set({ status: 'error', error: event.message, progress: null });

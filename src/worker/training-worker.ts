@@ -11,7 +11,7 @@ import { parseExperimentSpec, type ExperimentSpec } from '../engine/experiment/s
 import { browserRunnerEnv } from './browser-env';
 import { WorkerModels } from './model-loader';
 import { DEFAULT_HUB_ENDPOINT } from '../engine/io/model-ref';
-import type { RunOutcome, StartOptions, TrainingWorkerApi } from './protocol';
+import type { ModelLoadProgress, RunOutcome, StartOptions, TrainingWorkerApi } from './protocol';
 import { TrainingFault } from '../engine/experiment/faults';
 import { destroyDevice, deviceFault, deviceIsLost, diagnoseDeviceFault, recreateWebgpuBackend, watchDevice } from './device-faults';
 import { runAdapterFiles } from '../engine/experiment/run-adapter';
@@ -74,7 +74,7 @@ const api: TrainingWorkerApi = {
         emit({
           type: 'progress',
           stage: 'model',
-          message: `${p.fromCache ? 'reading' : 'downloading'} ${p.file}`,
+          message: downloadText(p),
           fraction: p.totalBytes ? p.loadedBytes / p.totalBytes : null,
         }),
       );
@@ -92,6 +92,9 @@ const api: TrainingWorkerApi = {
         // only: if it fails, the run's results still stand.
         afterTraining: async (runs, data, base) => {
           try {
+            if (base.tokenizer && runs.some((r) => r.methodName === 'deep-prompt' || r.methodName === 'apt')) {
+              emit({ type: 'progress', stage: 'finish', message: 'measuring the prompt attention map', fraction: null });
+            }
             for (const event of base.tokenizer ? await promptMapEvents(runs, data, base.tokenizer) : []) {
               if (event.type === 'prompt-map') promptMaps.push(event);
               emit(event);
@@ -101,7 +104,16 @@ const api: TrainingWorkerApi = {
           }
           // Image and text-to-text runs: what each predicts for the first validation examples.
           try {
-            for (const event of await predictionEvents(runs, data, base)) {
+            const decodes = data.shape.kind === 'seq2seq';
+            const predicted = await predictionEvents(runs, data, base, undefined, ({ runId, done, total }) =>
+              emit({
+                type: 'progress',
+                stage: 'decode',
+                message: `${runId}: ${decodes ? 'decoding answers for' : 'classifying'} validation examples, ${done} of ${total}`,
+                fraction: total > 0 ? done / total : null,
+              }),
+            );
+            for (const event of predicted) {
               if (event.type === 'predictions') predictions.push(event);
               emit(event);
             }
@@ -121,7 +133,9 @@ const api: TrainingWorkerApi = {
           }
           // Every run's adapter files, as `train --save-adapter` writes them, for "Download adapter".
           // Full fine-tuning is left out: its file would be a copy of the whole model, not an adapter.
-          for (const run of runs.filter((r) => r.methodName !== 'full')) {
+          const adapterRuns = runs.filter((r) => r.methodName !== 'full');
+          for (const [i, run] of adapterRuns.entries()) {
+            emit({ type: 'progress', stage: 'finish', message: `${run.runId}: packing the adapter files`, fraction: i / adapterRuns.length });
             try {
               const event = { type: 'adapter' as const, runId: run.runId, files: await runAdapterFiles(run, data, checked.model) };
               adapters.push(event);
@@ -178,3 +192,20 @@ const api: TrainingWorkerApi = {
 };
 
 Comlink.expose(api);
+
+function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** "downloading model.safetensors: 1.2 MiB of 5.4 MiB at 800.0 KiB/s, 6 s left". */
+function downloadText(p: ModelLoadProgress): string {
+  return (
+    `${p.fromCache ? 'reading' : 'downloading'} ${p.file}: ${bytesText(p.loadedBytes)}` +
+    (p.totalBytes ? ` of ${bytesText(p.totalBytes)}` : '') +
+    (p.bytesPerSec ? ` at ${bytesText(p.bytesPerSec)}/s` : '') +
+    (p.etaSec !== null && Number.isFinite(p.etaSec) ? `, ${Math.ceil(p.etaSec)} s left` : '')
+  );
+}

@@ -27,6 +27,8 @@ export interface LearnerContext {
   control: RunControl;
   /** Reports a training loss (every few batches). */
   onLoss(task: number, batch: number, batches: number, loss: number, phase: 'selector' | 'module'): void;
+  /** Work between tasks that takes seconds (EMR's memory selection), with the fraction done when known. */
+  onPhase?(message: string, fraction: number | null): void;
 }
 
 /** What training one task cost. */

@@ -118,6 +118,7 @@ function createLearner(
     rng: rng.fork(`strategy:${strategy}`),
     control,
     onLoss: (task, batch, batches, loss, phase) => emit({ type: 'continual-batch', runId, task, batch, batches, loss, phase }),
+    onPhase: (message, fraction) => emit({ type: 'progress', stage: 'memory', message: `${runId}: ${message}`, fraction }),
   };
   try {
     const learner = strategy === 'dynamic' || strategy === 'limitless' ? new DynamicLearner(strategy, ctx) : new SingleModuleLearner(strategy, ctx);

@@ -60,11 +60,17 @@ export class SingleModuleLearner implements Learner {
   private async remember(task: number): Promise<void> {
     const { ctx } = this;
     const current = ctx.stream.tasks[task];
-    for (let c = 0; c < current.info.classes.length; c++) {
+    const classes = current.info.classes.length;
+    for (let c = 0; c < classes; c++) {
       const label = current.classOffset + c;
       const examples = current.train.filter((e) => e.label === label);
       const features: Float32Array[] = [];
       for (let i = 0; i < examples.length; i += ctx.spec.batchSize) {
+        // Features of every example of the class, then K-Means: seconds per class on a slow GPU.
+        ctx.onPhase?.(
+          `choosing EMR's memory for task ${task + 1}: features of class ${current.info.classes[c]} (${c + 1} of ${classes}), ${i} of ${examples.length} examples`,
+          (c + (0.9 * i) / Math.max(1, examples.length)) / classes,
+        );
         const chunk = examples.slice(i, i + ctx.spec.batchSize);
         const f = withBatch(ctx, chunk, (batch) => tf.tidy(() => this.module.features(batch)));
         const data = (await f.data()) as Float32Array;
@@ -72,6 +78,7 @@ export class SingleModuleLearner implements Learner {
         f.dispose();
         chunk.forEach((_, r) => features.push(data.slice(r * d, (r + 1) * d)));
       }
+      ctx.onPhase?.(`choosing EMR's memory for task ${task + 1}: K-Means over class ${current.info.classes[c]} (${c + 1} of ${classes})`, (c + 0.9) / classes);
       const seed = ctx.rng.fork(`memory:${label}`).nextU32();
       for (const i of memoryRepresentatives(features, ctx.settings.memoryPerClass, seed)) this.memory.push(examples[i]);
     }

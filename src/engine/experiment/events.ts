@@ -7,10 +7,18 @@ import type { ContinualEvent } from '../continual/events';
 import type { TrainingSnapshot } from './checkpoint-state';
 import type { FaultKind } from './faults';
 
+/**
+ * The phases of a run besides its steps: loading the model, preparing data, attaching methods,
+ * the first step's kernel compilation, and after training decoding predictions (T5, ViT) and
+ * finishing (attention maps, adapter files); a task stream adds EMR's memory selection.
+ */
+export type ProgressStage = 'model' | 'data' | 'setup' | 'warmup' | 'decode' | 'finish' | 'memory';
+
 /** The metric stream from the engine to whoever listens (CLI lines, the app's store). */
 export type RunEvent =
   | { type: 'backend'; info: BackendInfo }
-  | { type: 'progress'; stage: 'model' | 'data' | 'setup' | 'warmup'; message: string; fraction: number | null }
+  /** What a phase without steps is doing (loading, compiling, decoding, choosing a memory); `fraction` of it done when known. */
+  | { type: 'progress'; stage: ProgressStage; message: string; fraction: number | null }
   | {
       type: 'run-start';
       runId: string;

@@ -24,13 +24,24 @@ export interface Prediction {
  * runs (greedy decoding, as `generate` would give them). Text classification and language
  * modelling have no per-example view.
  */
-export async function predictionEvents(runs: MethodRun[], data: TaskData, base: BaseCheckpoint, maxExamples = 16): Promise<RunEvent[]> {
+export async function predictionEvents(
+  runs: MethodRun[],
+  data: TaskData,
+  base: BaseCheckpoint,
+  maxExamples = 16,
+  /** After each batch: examples predicted so far over all runs, of `total` (greedy decoding takes seconds per batch). */
+  onProgress?: (progress: { runId: string; done: number; total: number }) => void,
+): Promise<RunEvent[]> {
   const kind = data.shape.kind;
   if (kind !== 'image-classify' && kind !== 'seq2seq') return [];
   // Batches are built lazily: asking for up to maxExamples of them prepares only what is read.
   const batches = firstExamples(data.validationBatches(maxExamples), maxExamples);
+  const perRun = batches.reduce((n, b) => n + b.batchSize, 0);
+  const total = perRun * runs.length;
+  let done = 0;
   const events: RunEvent[] = [];
   for (const run of runs) {
+    onProgress?.({ runId: run.runId, done, total });
     const predictions: Prediction[] = [];
     let index = 0;
     for (const batch of batches) {
@@ -41,6 +52,8 @@ export async function predictionEvents(runs: MethodRun[], data: TaskData, base: 
         predictions.push({ index: index + row, label, predicted: p, correct: p === label });
       });
       index += predicted.length;
+      done += batch.batchSize;
+      onProgress?.({ runId: run.runId, done, total });
     }
     events.push({ type: 'predictions', runId: run.runId, predictions: predictions.slice(0, maxExamples) });
   }

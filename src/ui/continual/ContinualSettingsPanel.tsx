@@ -3,6 +3,9 @@ import type { ExperimentSpec } from '../../engine/experiment/spec';
 import { NumberField } from '../components/NumberField';
 import { specProblem } from '../spec-edit';
 import { useAppStore } from '../store';
+import { useModelShape, useTaskShape } from '../model-info';
+import { STREAM_TASKS, streamFlops } from '../../engine/experiment/time-estimate';
+import { PlanTimeEstimate } from '../panels/TimeEstimate';
 
 interface NumberSetting {
   key: Exclude<keyof ContinualSettings, 'strategies' | 'cache'>;
@@ -62,6 +65,9 @@ function StrategyChoice({ spec, disabled, onChange }: { spec: ExperimentSpec; di
 export function ContinualSettingsPanel({ disabled }: { disabled: boolean }) {
   const spec = useAppStore((s) => s.spec);
   const setSpec = useAppStore((s) => s.setSpec);
+  const model = useModelShape(spec.model);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
+  const planFlops = model.state === 'ready' && task.state === 'ready' ? streamFlops(model.value.shape, task.value, spec.continual, spec.methods[0], spec.batchSize) : null;
   return (
     <section className="panel" aria-labelledby="continual-settings-heading" data-testid="continual-settings">
       <h2 id="continual-settings-heading">Continual learning</h2>
@@ -88,6 +94,7 @@ export function ContinualSettingsPanel({ disabled }: { disabled: boolean }) {
         <input type="checkbox" checked={spec.continual.cache} disabled={disabled} onChange={(event) => setSpec(withContinual(spec, { cache: event.target.checked }))} />
         Logit cache: serve frozen modules’ logits from a cache (Dynamic ConPET, Limitless)
       </label>
+      <PlanTimeEstimate flops={planFlops} what={`of the stream (${spec.continual.strategies.length} strategies × ${STREAM_TASKS} tasks)`} />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { formatBytes } from '../format';
 import { cancelModelLoad } from './model-load-client';
 import { useModelLoadStore } from './model-load-store';
@@ -8,6 +9,18 @@ import { useModelLoadStore } from './model-load-store';
  */
 export function LoadProgress() {
   const load = useModelLoadStore((s) => s.load);
+  // Until the first bytes arrive (a hub resolving the files, a slow first byte) the wait is counted.
+  const waiting = load !== null && load.outcome === null && load.progress === null;
+  const [startedAt, setStartedAt] = useState(0);
+  const [now, setNow] = useState(0);
+  useEffect(() => {
+    if (!waiting) return;
+    const start = Date.now();
+    setStartedAt(start);
+    setNow(start);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [waiting, load?.model]);
   if (!load) return null;
   // Hub and URL failures show on the model's preview card (with Retry); files have no card.
   if (load.outcome !== null) {
@@ -31,7 +44,7 @@ export function LoadProgress() {
     <div className="model-load-progress" role="status" aria-live="polite" data-testid="model-load-progress">
       <p>
         {p === null
-          ? `Starting ${load.model}…`
+          ? `Starting ${load.model}: asking for its files, no bytes yet (${Math.max(0, Math.floor((now - startedAt) / 1000))} s)…`
           : `${p.fromCache ? 'Reading' : 'Downloading'} ${p.file}: ${formatBytes(p.loadedBytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}` +
             (p.bytesPerSec ? ` · ${formatBytes(p.bytesPerSec)}/s` : '') +
             (p.etaSec !== null ? ` · ${Math.ceil(p.etaSec)} s left` : '')}

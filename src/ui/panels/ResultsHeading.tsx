@@ -4,6 +4,7 @@ import { installResultsScope, useResultsScopeStore } from '../results-scope-stor
 import { isActive } from '../run-state';
 import { useAppStore } from '../store';
 import { useSweepStore } from '../sweep-store';
+import { StepRateCalibrator } from './TimeEstimate';
 
 /**
  * Which experiment the results below belong to ("Results of: tiny-gpt2 · spam · full, lora · 40
@@ -28,6 +29,7 @@ export function ResultsHeading() {
 
   return (
     <>
+      <StepRateCalibrator />
       {archived && (
         <div className="callout results-archived" role="status" data-testid="results-archived">
           <p>

@@ -15,6 +15,9 @@ import { builtInFamily } from '../model-switch';
 import { presetApplication, presetFitsModel, type PresetApplication } from '../preset-apply';
 import { archiveResults } from '../results-scope-store';
 import { PresetConfirm } from './PresetConfirm';
+import { PlanTimeEstimate, useFlopRate } from './TimeEstimate';
+import { runFlops } from '../../engine/experiment/time-estimate';
+import { formatDuration } from '../time-estimate';
 
 /**
  * Sweep presets: a paper's figure as a series of single-method runs on the experiment set above
@@ -61,6 +64,8 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
   const shape = model.state === 'ready' ? model.value.shape : null;
   const taskShape = task.state === 'ready' ? task.value : null;
   const blockers = [...new Set(variants.flatMap(({ label, spec: v }) => runBlockers(v, shape, taskShape).map((b) => `${label}: ${b}`)))];
+  const rate = useFlopRate();
+  const planFlops = shape && taskShape ? variants.reduce((n, { spec: v }) => n + runFlops(shape, taskShape, v, v.methods[0]), 0) : null;
   const canRun = !!preset && !disabled && !isActive(status) && backend !== null && blockers.length === 0;
 
   return (
@@ -102,6 +107,7 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
                   <th scope="col">Trainable params</th>
                   <th scope="col">Stored adapter</th>
                   <th scope="col">Tokens per sequence</th>
+                  <th scope="col">Estimated time</th>
                 </tr>
               </thead>
               <tbody>
@@ -115,12 +121,14 @@ export function SweepPanel({ disabled }: { disabled: boolean }) {
                       <td>{estimate?.ok ? formatCount(estimate.count.method) : '…'}</td>
                       <td>{estimate?.ok ? formatBytes(estimate.storedBytes) : '…'}</td>
                       <td>{v.seqLen + prefix}</td>
+                      <td data-testid="sweep-plan-time">{shape && taskShape ? formatDuration(runFlops(shape, taskShape, v, method) / rate.flopsPerMs) : '…'}</td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
           </div>
+          <PlanTimeEstimate flops={planFlops} what={`of the ${variants.length} runs`} />
           <div className="buttons">
             <button type="button" className="primary" disabled={!canRun} onClick={() => void runSweepInApp(preset, spec)}>
               Run sweep ({variants.length} runs)
