@@ -5,9 +5,11 @@
  */
 import { registerAptAggregateWebgpu } from './apt-aggregate-webgpu';
 import { registerNolaBasisWebgpu } from './nola-basis-webgpu';
+import { registerBlocksWebgpu } from './blocks-webgpu';
 
 export function registerWebgpuKernels(): void {
   registerAptAggregateWebgpu();
   registerNolaBasisWebgpu();
+  registerBlocksWebgpu();
   // Each fused kernel registers itself here (NOLA basis, APT aggregation).
 }

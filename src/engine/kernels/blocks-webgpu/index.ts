@@ -1,0 +1,16 @@
+import { registerBlockKernels, type BlockKernels } from '../../blocks/seam';
+import { normWebgpu, registerNormWebgpu } from './norm';
+
+/**
+ * The lean blocks' WGSL kernels (shaders/blocks-*.wgsl) behind the seam: registers their tfjs
+ * kernels on webgpu and makes them webgpu's block kernels; the seam's other kernels stay the
+ * plain-tfjs twin's. Called from webgpu-kernels.ts when the webgpu backend starts.
+ */
+export function registerBlocksWebgpu(): void {
+  registerNormWebgpu();
+  registerBlockKernels('webgpu', webgpuBlockKernels);
+}
+
+export const webgpuBlockKernels: Partial<BlockKernels> = {
+  ...normWebgpu,
+};
