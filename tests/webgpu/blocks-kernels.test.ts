@@ -34,6 +34,28 @@ async function relError(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return ref === 0 ? diff : diff / ref;
 }
 
+/** float64 Φ(x) = ½·erfc(−x/√2): Taylor series of erf below 3, erfc's continued fraction above (≈1e-13 relative, also in the tail). */
+function normalCdf64(x: number): number {
+  const z = x / Math.SQRT2;
+  const a = Math.abs(z);
+  if (a < 3) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 200; n++) {
+      term *= (-a * a) / n;
+      const next = term / (2 * n + 1);
+      sum += next;
+      if (Math.abs(next) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 0.5 * (1 + Math.sign(z) * (2 / Math.sqrt(Math.PI)) * sum);
+  }
+  // erfc(a) = exp(−a²)/√π / (a + (1/2)/(a + 1/(a + (3/2)/(a + …)))), evaluated from the tail.
+  let f = a;
+  for (let k = 80; k >= 1; k--) f = a + k / 2 / f;
+  const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+  return z < 0 ? 0.5 * erfc : 1 - 0.5 * erfc;
+}
+
 const errors: Record<string, number> = {};
 async function check(name: string, a: tf.Tensor | null, b: tf.Tensor | null): Promise<void> {
   if (a === null || b === null) {
@@ -77,6 +99,51 @@ describe.skipIf(gpu.skip !== null)(gpuTitle('lean-block WGSL kernels vs the twin
         expect(tf.memory().numTensors, tag).toBe(before);
       }
     }
+  });
+
+  it('activations forward and backward (gelu_tanh, gelu_erf, relu, silu)', async () => {
+    const shapes: Array<[number, number]> = [
+      [5, 1],
+      [3, 7],
+      [130, 65],
+      [17, 3072],
+    ];
+    for (const [n, m] of shapes) {
+      for (const kind of ['gelu_tanh', 'gelu_erf', 'relu', 'silu'] as const) {
+        const before = tf.memory().numTensors;
+        // Spread over ±12 with the extremes present (tanh/exp overflow, erfc underflow).
+        const x = tf.tidy(() => tf.concat([random([n * m - 2], 3), tf.tensor1d([-12, 12])]).slice(0, n * m).reshape([n, m])) as tf.Tensor2D;
+        const dy = random([n, m]) as tf.Tensor2D;
+        const tag = `${kind} ${n}x${m}`;
+        const [ya, yb] = [wgsl.activationForward(x, kind), twin.activationForward(x, kind)];
+        await check(`${tag} y`, ya, yb);
+        const [ga, gb] = [wgsl.activationBackward(dy, x, kind), twin.activationBackward(dy, x, kind)];
+        await check(`${tag} dx`, ga, gb);
+        tf.dispose([x, dy, ya, yb, ga, gb]);
+        expect(tf.memory().numTensors, tag).toBe(before);
+      }
+    }
+  });
+
+  it('gelu_erf against float64 erf (the WGSL erfc, not just the twin)', async () => {
+    const values = Array.from({ length: 4001 }, (_, i) => -10 + i * 0.005);
+    const x = tf.tensor2d(values, [1, values.length]);
+    const y = wgsl.activationForward(x, 'gelu_erf');
+    const got = await y.data();
+    let worst = 0;
+    let worstTail = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const exact = v * normalCdf64(v);
+      worst = Math.max(worst, Math.abs(got[i] - exact) / Math.max(1, Math.abs(exact)));
+      // Far negative tail: relative to the tiny value itself (x·Φ(x) ≥ 1e-30).
+      if (v < -1 && Math.abs(exact) > 1e-30) worstTail = Math.max(worstTail, Math.abs(got[i] - exact) / Math.abs(exact));
+    }
+    errors['gelu_erf vs float64 (abs, |y|≤1 / rel)'] = worst;
+    errors['gelu_erf vs float64 tail x<-1 (rel)'] = worstTail;
+    expect(worst).toBeLessThanOrEqual(5e-7);
+    expect(worstTail).toBeLessThanOrEqual(2e-5);
+    tf.dispose([x, y]);
   });
 
   it('reports the measured errors', () => {

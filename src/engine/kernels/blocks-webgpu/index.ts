@@ -1,5 +1,6 @@
 import { registerBlockKernels, type BlockKernels } from '../../blocks/seam';
 import { normWebgpu, registerNormWebgpu } from './norm';
+import { activationWebgpu, registerActivationWebgpu } from './activation';
 
 /**
  * The lean blocks' WGSL kernels (shaders/blocks-*.wgsl) behind the seam: registers their tfjs
@@ -8,9 +9,11 @@ import { normWebgpu, registerNormWebgpu } from './norm';
  */
 export function registerBlocksWebgpu(): void {
   registerNormWebgpu();
+  registerActivationWebgpu();
   registerBlockKernels('webgpu', webgpuBlockKernels);
 }
 
 export const webgpuBlockKernels: Partial<BlockKernels> = {
   ...normWebgpu,
+  ...activationWebgpu,
 };
