@@ -62,6 +62,7 @@ export const CHOICE_LABELS: Record<string, string> = {
   attn_out: 'attention output',
   mlp_in: 'MLP in',
   mlp_out: 'MLP out',
+  c_attn: 'GPT-2 c_attn whole (q, k, v in one pair; PEFT’s default)',
   'low-rank': "low-rank: K = P'·W1·W2 + P' (paper)",
   identity: "identity: K = P'",
   dense: "dense: K = P'·W + P', W d×d",
