@@ -116,7 +116,7 @@ def check_files(folder, manifest, report):
                 if (t.shape[0] if which == "A" else t.shape[1]) != rank:
                     problems.append(f"{name} {tuple(t.shape)} is not rank {rank}")
         elif config["peft_type"] == "PROMPT_TUNING":
-            expected = (config["num_virtual_tokens"] * config.get("num_transformer_submodules", 1), config["token_dim"])
+            expected = (config["num_virtual_tokens"] * (config.get("num_transformer_submodules") or 1), config["token_dim"])
             if tuple(tensors["prompt_embeddings"].shape) != expected:
                 problems.append(f"prompt_embeddings {tuple(tensors['prompt_embeddings'].shape)}, config says {expected}")
         if not all(bool(torch.isfinite(t).all()) for t in tensors.values()):

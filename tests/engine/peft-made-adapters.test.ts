@@ -325,6 +325,21 @@ describe('GPT-2 prompt tuning in PEFT’s layout', () => {
   }
 });
 
+describe('target_modules as PEFT resolves it', () => {
+  const files = adapterFileBytes;
+  it('"all-linear", null (PEFT’s per-model default) and exclude_modules', async () => {
+    const b = await base('tiny-gpt2');
+    const options = (config: Record<string, unknown>) => {
+      const f = files(config, [{ name: 'prompt_embeddings', dtype: 'F32', shape: [1, 1], data: new Float32Array(1) }]);
+      return parseAdapterFiles(f.config, f.weights, b.shape).description.options;
+    };
+    expect(options(peftLoraConfig({ r: 2, target_modules: 'all-linear' }))).toMatchObject({ targets: ['attn_out', 'mlp_in', 'mlp_out', 'c_attn'] });
+    expect(options(peftLoraConfig({ r: 2, target_modules: null }))).toMatchObject({ targets: ['c_attn'] });
+    expect(options(peftLoraConfig({ r: 2, target_modules: ['c_attn', 'c_proj'], exclude_modules: ['mlp.c_proj'] }))).toMatchObject({ targets: ['attn_out', 'c_attn'] });
+    expect(() => options(peftLoraConfig({ r: 2, target_modules: ['c_proj'], exclude_modules: 'transformer\\.h\\.1\\.mlp\\.c_proj' }))).toThrow(/field "exclude_modules" adapts 3 of the 4 "mlp_out" modules/);
+  });
+});
+
 describe('what does not map is refused, naming the field', () => {
   const cases: Array<[string, string, Record<string, unknown>, RegExp]> = [
     ['DoRA', 'tiny-gpt2', peftLoraConfig({ r: 2, use_dora: true }), /field "use_dora"/],
