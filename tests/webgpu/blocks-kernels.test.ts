@@ -146,6 +146,38 @@ describe.skipIf(gpu.skip !== null)(gpuTitle('lean-block WGSL kernels vs the twin
     tf.dispose([x, y]);
   });
 
+  it('fused Adam / AdamW group update (clip as a tensor, weight decay both ways)', async () => {
+    const shapes = [[1], [7], [65, 3], [768, 8], [3072]];
+    const cases = [
+      { kind: 'adam' as const, weightDecay: 0 },
+      { kind: 'adam' as const, weightDecay: 0.01 },
+      { kind: 'adamw' as const, weightDecay: 0.1 },
+    ];
+    for (const c of cases) {
+      const before = tf.memory().numTensors;
+      const params = shapes.map((sh) => random(sh));
+      const grads = shapes.map((sh) => random(sh, 0.1));
+      const m = shapes.map((sh) => random(sh, 0.01));
+      const v = shapes.map((sh) => tf.tidy(() => tf.square(random(sh, 0.01))));
+      const clip = tf.scalar(0.7);
+      const settings = { kind: c.kind, lr: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: c.weightDecay, bias1: 1 - 0.9 ** 3, bias2: 1 - 0.999 ** 3 };
+      const a = wgsl.adamUpdate({ params, grads, m, v }, clip, settings);
+      const b = twin.adamUpdate({ params, grads, m, v }, clip, settings);
+      for (let i = 0; i < shapes.length; i++) {
+        const tag = `${c.kind} wd ${c.weightDecay} [${shapes[i].join('x')}]`;
+        await check(`${tag} p`, a[i].p, b[i].p);
+        await check(`${tag} m`, a[i].m, b[i].m);
+        await check(`${tag} v`, a[i].v, b[i].v);
+        // The update itself (p − p_old), not only p, to 1e-5: a wrong step hides under |p|.
+        const [da, db] = [tf.sub(a[i].p, params[i]), tf.sub(b[i].p, params[i])];
+        await check(`${tag} Δp`, da, db);
+        tf.dispose([da, db]);
+      }
+      tf.dispose([...params, ...grads, ...m, ...v, clip, ...a.flatMap((o) => [o.p, o.m, o.v]), ...b.flatMap((o) => [o.p, o.m, o.v])]);
+      expect(tf.memory().numTensors, c.kind).toBe(before);
+    }
+  });
+
   it('reports the measured errors', () => {
     const worst = Object.entries(errors).sort((p, q) => q[1] - p[1]).slice(0, 8);
     process.stdout.write(`blocks-kernels worst errors: ${worst.map(([k, v]) => `${k} ${v.toExponential(2)}`).join('; ')}\n`);

@@ -1,6 +1,7 @@
 import { registerBlockKernels, type BlockKernels } from '../../blocks/seam';
 import { normWebgpu, registerNormWebgpu } from './norm';
 import { activationWebgpu, registerActivationWebgpu } from './activation';
+import { adamWebgpu, registerAdamWebgpu } from './adam';
 
 /**
  * The lean blocks' WGSL kernels (shaders/blocks-*.wgsl) behind the seam: registers their tfjs
@@ -10,10 +11,12 @@ import { activationWebgpu, registerActivationWebgpu } from './activation';
 export function registerBlocksWebgpu(): void {
   registerNormWebgpu();
   registerActivationWebgpu();
+  registerAdamWebgpu();
   registerBlockKernels('webgpu', webgpuBlockKernels);
 }
 
 export const webgpuBlockKernels: Partial<BlockKernels> = {
   ...normWebgpu,
   ...activationWebgpu,
+  ...adamWebgpu,
 };
