@@ -14,7 +14,7 @@ declare global {
 }
 
 const MODE_HELP: Record<BenchMode, string> = {
-  ci: 'smallest complete suite (about a minute on a CPU)',
+  ci: 'the smallest complete suite, tiny-gpt2 only: every method, the fused-kernel pairs, no continual run (about a minute on a CPU)',
   quick: 'tiny sizes, few steps (minutes on a CPU, seconds on a GPU)',
   full: 'bigger batches and more steps, for real GPUs',
 };
@@ -173,9 +173,12 @@ export function BenchPage({ ready }: { ready: Promise<BackendInfo> }) {
   return (
     <main style={{ fontFamily: 'system-ui, sans-serif', margin: 16, maxWidth: 1300 }}>
       <h1 style={{ fontSize: 20 }}>PEFT playground — benchmark</h1>
-      <p>
-        Every method on each built-in model (tiny-gpt2, tiny-vit, tiny-t5), trained side by side (alternating steps on identical batches), then the paired ratios the papers claim (on GPT-2); in quick and full, also ConPET's cost growth (Static and Dynamic ConPET and Limitless on Split-MNIST: last task over first, in batches and ms). Runs on this page's own
-        GPU; share the result as a link. <a href="./">Back to the playground</a>
+      <p data-testid="bench-intro">
+        Measures what each parameter-efficient method costs on this machine’s own GPU: every method trained side by side (alternating steps on identical
+        batches), with trainable parameters, tokens per second, memory and final accuracy, then the paired ratios the papers claim (on GPT-2). The
+        <em> quick</em> and <em>full</em> modes cover each built-in model (tiny-gpt2, tiny-vit, tiny-t5) and ConPET’s cost growth (Static and Dynamic
+        ConPET and Limitless on Split-MNIST: last task over first, in batches and ms); <em>ci</em> covers tiny-gpt2 only. Share the result as a link.{' '}
+        <a href="./">Back to the playground</a>
       </p>
       <p data-testid="bench-backend">{backendError ? `backend failed: ${backendError}` : backend ? `backend: ${backend.backend} · ${backend.adapter}` : 'starting backend…'}</p>
       <fieldset disabled={running} style={{ border: 'none', padding: 0 }}>

@@ -57,13 +57,14 @@ export function App() {
             <>
               <ChartsPanel />
               <SummaryTable />
+              {/* The map belongs to the runs just summarised: beside their numbers. */}
+              <PromptAttentionMapPanel />
             </>
           )}
           <ExamplesPanel />
           <RunExportPanel />
           <AdapterPanel />
           <GuidedTour />
-          <PromptAttentionMapPanel />
         </div>
       </main>
     </>

@@ -53,3 +53,18 @@ export function switchModel(spec: ExperimentSpec, modelId: string, family: Model
   }
   return { spec: next, changes };
 }
+
+/**
+ * The options of unticked methods (kept so that ticking one again restores them) after a
+ * switch to a model family: on ViT a remembered `init: vocab` becomes `random`, as it does for
+ * the ticked methods, so that ticking one later never brings back an option ViT cannot run.
+ */
+export function switchStashedOptions<T extends Partial<Record<MethodName, Record<string, unknown>>>>(stashed: T, family: ModelFamily | null): T {
+  if (family !== 'vit') return stashed;
+  const out: Partial<Record<MethodName, Record<string, unknown>>> = {};
+  for (const [name, options] of Object.entries(stashed) as Array<[MethodName, Record<string, unknown> | undefined]>) {
+    if (!options) continue;
+    out[name] = VOCAB_INIT_METHODS.includes(name) && options.init === 'vocab' ? { ...options, init: 'random' } : options;
+  }
+  return out as T;
+}

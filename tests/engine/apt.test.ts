@@ -455,6 +455,8 @@ describe('training', () => {
       ['0:deep-prompt', 'softmax-mass', 4, 12, 12],
       ['1:apt', 'output-share', 4, 12, 12],
     ]);
+    // Columns read as text (" the", "\n"), not in the vocabulary's byte-level spelling (Ġ, Ċ).
+    for (const m of maps) if (m.type === 'prompt-map') expect(m.tokens.join('')).not.toMatch(/[ĠĊ]/);
     expect([...evals.keys()]).toEqual(['0:deep-prompt', '1:apt']);
     for (const [runId, losses] of evals) {
       expect(losses.length, runId).toBe(2);

@@ -18,6 +18,10 @@ describe('when a checkpoint from elsewhere may run', () => {
     expect(modelRunBlocker('gpt2@v2', null, ['gpt2'])).toMatch(/not downloaded/);
     expect(modelRunBlocker('local:my-gpt2', null, [])).toMatch(/files of my-gpt2 are not loaded in this page/);
     expect(modelRunBlocker('local:my-gpt2', 'local:my-gpt2', [])).toBeNull();
+    // Details that could not be read: the reason, never the advice to download.
+    const offline = modelRunBlocker('openai-community/gpt2', null, [], 'the Hugging Face hub (huggingface.co) cannot be reached: this browser is offline.');
+    expect(offline).toMatch(/cannot be reached/);
+    expect(offline).not.toMatch(/download it/);
   });
 });
 

@@ -21,8 +21,10 @@ export async function promptMapEvents(runs: MethodRun[], data: TaskData, tokeniz
   while (length < batch.seqLen && batch.attentionMask[length] === 1) length++;
   const ids = Array.from(batch.inputIds.subarray(0, Math.min(length, maxTokens)));
   if (ids.length === 0) return [];
-  // An id the tokenizer lacks (a padded vocabulary) is labelled by its number.
-  const tokens = tokenizer.idsToTokens(ids).map((token, i) => token ?? `#${ids[i]}`);
+  // Each column's text as a reader sees it: the token decoded (" the", "\n"), not the
+  // vocabulary's byte-level spelling ("Ġthe", "Ċ"); an id the tokenizer lacks (a padded
+  // vocabulary) is labelled by its number.
+  const tokens = tokenizer.idsToTokens(ids).map((token, i) => (token === null ? `#${ids[i]}` : tokenizer.decode([ids[i]]) || token));
   const events: RunEvent[] = [];
   for (const run of withPrompts) {
     events.push({ type: 'prompt-map', runId: run.runId, method: run.methodName, tokens, map: await promptAttentionMap(run.model as Gpt2Model, run.method, ids) });

@@ -21,27 +21,34 @@ interface NumberFieldProps {
 export function NumberField({ label, value, integer = false, min, max, hint, disabled, validate, onCommit }: NumberFieldProps) {
   const id = useId();
   const [text, setText] = useState(String(value));
-  const [error, setError] = useState<string | null>(null);
+  // A rejected entry that was left (blurred): the value in force is shown again, with why.
+  const [left, setLeft] = useState<{ text: string; problem: string } | null>(null);
 
   // A new value from outside (a link, a reset) replaces whatever was being typed.
   useEffect(() => {
     setText((current) => (Number(current) === value && current.trim() !== '' ? current : String(value)));
-    setError(null);
+    setLeft(null);
   }, [value]);
+
+  const problemOf = (raw: string): string | null => {
+    const trimmed = raw.trim();
+    const parsed = trimmed === '' ? NaN : Number(trimmed);
+    if (!Number.isFinite(parsed)) return 'Enter a number.';
+    if (integer && !Number.isInteger(parsed)) return 'Enter a whole number.';
+    return validate(parsed);
+  };
+  // Worked out on every render, never remembered: when the entry becomes valid (edited, or
+  // another field changed what this one may hold), its error goes.
+  const error = problemOf(text);
 
   const change = (next: string) => {
     setText(next);
-    const trimmed = next.trim();
-    const parsed = trimmed === '' ? NaN : Number(trimmed);
-    let problem: string | null = null;
-    if (!Number.isFinite(parsed)) problem = 'Enter a number.';
-    else if (integer && !Number.isInteger(parsed)) problem = 'Enter a whole number.';
-    else problem = validate(parsed);
-    setError(problem);
-    if (problem === null && parsed !== value) onCommit(parsed);
+    setLeft(null);
+    const parsed = Number(next.trim());
+    if (problemOf(next) === null && parsed !== value) onCommit(parsed);
   };
 
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : '', left ? `${id}-kept` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -58,8 +65,11 @@ export function NumberField({ label, value, integer = false, min, max, hint, dis
         aria-describedby={describedBy}
         onChange={(event) => change(event.target.value)}
         onBlur={() => {
-          // Leaving a rejected entry shows the value in force again (the message explains why).
-          if (error) setText(String(value));
+          // Leaving a rejected entry shows the value in force again (a note says why).
+          if (error) {
+            setLeft({ text, problem: error });
+            setText(String(value));
+          }
         }}
       />
       {hint && (
@@ -70,6 +80,11 @@ export function NumberField({ label, value, integer = false, min, max, hint, dis
       {error && (
         <p className="field-error" id={`${id}-error`} role="alert">
           {error}
+        </p>
+      )}
+      {left && !error && (
+        <p className="hint" id={`${id}-kept`} data-testid="number-kept">
+          Kept {value}: “{left.text.trim() || 'empty'}” was not accepted ({left.problem.replace(/\.$/, '')}).
         </p>
       )}
     </div>

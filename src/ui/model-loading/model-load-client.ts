@@ -3,7 +3,7 @@ import { deleteCachedModel as deleteFromCache, listCachedModels } from '../../en
 import { browserModelCache } from '../../worker/browser-env';
 import type { ModelLoadOutcome, ModelLoadProgress } from '../../worker/protocol';
 import { forgetModelShape, registerLocalModelConfig } from '../model-info';
-import { switchModel } from '../model-switch';
+import { switchModel, switchStashedOptions } from '../model-switch';
 import { useAppStore } from '../store';
 import { trainingWorker } from '../training-client';
 import { useModelLoadStore } from './model-load-store';
@@ -20,6 +20,7 @@ function adoptLoadedModel(outcome: ModelLoadOutcome): void {
   if (!outcome.ok) return;
   const { spec, setSpec } = useAppStore.getState();
   setSpec(switchModel(spec, outcome.model, outcome.family).spec);
+  useAppStore.setState((s) => ({ stashedOptions: switchStashedOptions(s.stashedOptions, outcome.family) }));
 }
 
 async function runLoad(model: string, start: (onProgress: (p: ModelLoadProgress) => void) => Promise<ModelLoadOutcome>): Promise<ModelLoadOutcome> {

@@ -1,6 +1,6 @@
 import { deptSchema, deptSweep } from '../../engine/methods/dept-info';
 import { formatCount } from '../format';
-import { useModelShape } from '../model-info';
+import { useModelShape, useTaskShape } from '../model-info';
 import { useAppStore } from '../store';
 
 /**
@@ -11,16 +11,24 @@ import { useAppStore } from '../store';
 export function DeptBudgetTable({ options, disabled, onChange }: { options: Record<string, unknown>; disabled: boolean; onChange(options: Record<string, unknown>): void }) {
   const spec = useAppStore((s) => s.spec);
   const model = useModelShape(spec.model);
+  const task = useTaskShape(spec.model, spec.task, spec.seqLen);
   const parsed = deptSchema.safeParse(options);
-  if (!parsed.success || parsed.data.budget === null || model.state !== 'ready') return null;
+  if (!parsed.success || parsed.data.budget === null || model.state !== 'ready' || task.state !== 'ready') return null;
   const l = parsed.data.budget;
-  const sweep = deptSweep(model.value.shape, spec.seqLen, l, [...new Set([0, 20, 40, 60, 80, parsed.data.length])].sort((a, b) => a - b));
+  // The input length the runs train at: the spec's for text, the patch grid's on ViT.
+  const s = task.value.seqLen;
+  const sweep = deptSweep(model.value.shape, s, l, [...new Set([0, 20, 40, 60, 80, parsed.data.length])].sort((a, b) => a - b));
+  const family = model.value.model.family;
   const context = model.value.shape.maxPositions;
+  const inputs = family === 'vit' ? `${s} image patches` : `${s} input tokens`;
+  // ViT's prompts and T5's relative positions take no position embeddings: no context to exceed.
+  const contextText =
+    context !== null ? `context ${context}` : family === 'vit' ? 'no context limit: prompts take no position embeddings' : 'no context limit: relative positions';
   return (
     <div className="table-scroll">
       <table className="dept-budget" data-testid="dept-budget">
         <caption>
-          Matching prompt tuning with l = {l} at s = {spec.seqLen} input tokens (context {context})
+          Matching prompt tuning with l = {l} at s = {inputs} ({contextText})
         </caption>
         <thead>
           <tr>

@@ -65,9 +65,11 @@ export function MethodOptions({ method, options, disabled, onChange }: MethodOpt
           </label>
         );
       case 'json':
+        // Only set through a link (NOLA's trained coefficients): nothing to say when there are none.
+        if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return null;
         return (
-          <p key={field.key} className="hint">
-            {label(field.key)}: {JSON.stringify(value)} (set through the link)
+          <p key={field.key} className="hint" data-testid={`option-${method.name}-${field.key}`}>
+            {label(field.key)}: {typeof value === 'string' ? value : JSON.stringify(value)} (set through the link)
           </p>
         );
     }

@@ -1,7 +1,7 @@
 import { METHOD_INFOS } from '../../engine/methods/catalog';
 import { methodColour } from '../catalog';
 import { useModelShape, useTaskShape } from '../model-info';
-import { defaultsForModel } from '../model-switch';
+import { builtInFamily, defaultsForModel } from '../model-switch';
 import { methodUnsupportedReason } from '../run-blockers';
 import { useAppStore } from '../store';
 import { MethodOptions } from './MethodOptions';
@@ -29,7 +29,9 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
         // The spec needs at least one method; the last one cannot be unticked.
         const onlyOne = !!selected && spec.methods.length === 1;
         // A method starts with options that suit the model (ViT: prompt rows start random).
-        const defaults = defaultsForModel(method.name, method.defaults as Record<string, unknown>, modelShape?.vocabSize ?? null);
+        // (A built-in ViT is known to have no vocabulary before its config.json is read.)
+        const vocabSize = modelShape?.vocabSize ?? (builtInFamily(spec.model) === 'vit' ? 0 : null);
+        const defaults = defaultsForModel(method.name, method.defaults as Record<string, unknown>, vocabSize);
         // Shown, not hidden: why this configuration cannot run on this model and task.
         const unsupported = methodUnsupportedReason(method.name, selected?.options ?? defaults, modelShape, taskShape);
         return (
@@ -43,10 +45,23 @@ export function MethodsPanel({ disabled }: { disabled: boolean }) {
               {single ? (
                 <input type="radio" name="stream-method" checked={!!selected} disabled={disabled} onChange={() => chooseOnlyMethod(method.name, defaults)} />
               ) : (
-                <input type="checkbox" checked={!!selected} disabled={disabled || onlyOne} onChange={(event) => toggleMethod(method.name, event.target.checked, defaults)} />
+                <input
+                  type="checkbox"
+                  checked={!!selected}
+                  disabled={disabled}
+                  // Focusable, so that the reason below is reached and read with it.
+                  aria-disabled={onlyOne || undefined}
+                  aria-describedby={onlyOne ? `only-method-${method.name}` : undefined}
+                  onChange={(event) => !onlyOne && toggleMethod(method.name, event.target.checked, defaults)}
+                />
               )}
               {method.title}
             </label>
+            {onlyOne && !single && (
+              <p className="hint only-method" id={`only-method-${method.name}`} data-testid="only-method">
+                The only method ticked: an experiment trains at least one, so tick another before unticking {method.title}.
+              </p>
+            )}
             <p className="hint">{method.summary}</p>
             {unsupported && (
               <p className="field-error unsupported-reason" data-testid={`unsupported-${method.name}`}>

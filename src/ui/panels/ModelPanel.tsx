@@ -3,7 +3,7 @@ import { BUILT_IN_MODELS } from '../../engine/experiment/built-in-models';
 import { SelectField } from '../components/SelectField';
 import { useModelShape } from '../model-info';
 import { builtInLabel, describeModel } from '../model-summary';
-import { switchModel } from '../model-switch';
+import { builtInFamily, switchModel, switchStashedOptions } from '../model-switch';
 import { useAppStore } from '../store';
 import { CachedModels } from '../model-loading/CachedModels';
 import { CheckpointLoader } from '../model-loading/CheckpointLoader';
@@ -25,6 +25,8 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
   // What the last model switch changed besides the model (task, prompt initialisation).
   const [changes, setChanges] = useState<string[]>([]);
   const [dropping, setDropping] = useState(false);
+  // A checkpoint from elsewhere that the worker does not hold yet: shown, downloaded on a click.
+  const needsLoad = isExternalModel(spec.model) && !spec.model.startsWith('local:') && ready !== spec.model;
   const choices = BUILT_IN_MODELS.map((m) => ({ value: m.id, label: builtInLabel(m.id, m.family) }));
   for (const other of [ready, ...(cached ?? []).map((c) => c.model), spec.model]) {
     if (other && !choices.some((c) => c.value === other)) choices.push({ value: other, label: other });
@@ -34,9 +36,9 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
     const switched = switchModel(spec, id, family);
     setChanges(switched.changes);
     setSpec(switched.spec);
+    // Unticked methods keep their options for when they are ticked again: those follow the model too.
+    useAppStore.setState((s) => ({ stashedOptions: switchStashedOptions(s.stashedOptions, family ?? builtInFamily(id)) }));
   };
-  // A checkpoint from elsewhere that the worker does not hold yet: shown, downloaded on a click.
-  const needsLoad = isExternalModel(spec.model) && !spec.model.startsWith('local:') && ready !== spec.model;
   return (
     <section
       className={`panel${dropping ? ' drop-target' : ''}`}
@@ -62,7 +64,8 @@ export function ModelPanel({ disabled }: { disabled: boolean }) {
       <SelectField label="Checkpoint" value={spec.model} choices={choices} disabled={disabled} onChange={choose} />
       <p className="hint" aria-live="polite" data-testid="model-shape" data-family={model.state === 'ready' ? model.value.model.family : undefined}>
         {model.state === 'loading' && (pendingHost ? `Not read yet: its details are on ${pendingHost.host} (below).` : 'Reading config.json…')}
-        {model.state === 'error' && <span className="field-error">Could not read the model: {model.error}</span>}
+        {/* A hub/URL checkpoint's card below says why it cannot be used: one message, not two. */}
+        {model.state === 'error' && !needsLoad && <span className="field-error">Could not read the model: {model.error}</span>}
         {model.state === 'ready' && describeModel(model.value.model, model.value.shape)}
       </p>
       {needsLoad && <ModelPreviewCard model={spec.model} disabled={disabled} />}

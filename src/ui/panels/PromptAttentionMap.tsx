@@ -26,6 +26,12 @@ const KIND_TEXT: Record<PromptMap['kind'], string> = {
 
 const CELL = 22;
 
+/** A column's label: the decoded token, with line breaks, tabs and bare spaces made visible. */
+export function tokenLabel(token: string): string {
+  const shown = token.replace(/\r?\n/g, '↵').replace(/\t/g, '⇥');
+  return shown.trim() === '' ? shown.replace(/ /g, '␣') : shown;
+}
+
 function HeatMap({ entry, tokens, captionId }: { entry: PromptMapEntry; tokens: string[]; captionId: string }) {
   const { map } = entry;
   const labelWidth = 64;
@@ -36,7 +42,7 @@ function HeatMap({ entry, tokens, captionId }: { entry: PromptMapEntry; tokens: 
       {map.shares.map((row, layer) =>
         row.map((share, t) => (
           <rect key={`${layer}-${t}`} x={labelWidth + t * CELL} y={layer * CELL} width={CELL - 1} height={CELL - 1} fill={entry.colour} fillOpacity={Math.min(1, Math.max(0.03, share))} stroke="#d4d4d8" strokeWidth={0.5}>
-            <title>{`layer ${layer}, token ${t} “${tokens[t] ?? ''}”: ${(share * 100).toFixed(1)}%`}</title>
+            <title>{`layer ${layer}, token ${t} “${tokenLabel(tokens[t] ?? '')}”: ${(share * 100).toFixed(1)}%`}</title>
           </rect>
         )),
       )}
@@ -47,7 +53,7 @@ function HeatMap({ entry, tokens, captionId }: { entry: PromptMapEntry; tokens: 
       ))}
       {Array.from({ length: map.tokens }, (_, t) => (
         <text key={`t${t}`} transform={`translate(${labelWidth + t * CELL + CELL * 0.6}, ${map.layers * CELL + 6}) rotate(60)`} fontSize={10} fill="#27272a">
-          {(tokens[t] ?? String(t)).slice(0, 8)}
+          {tokenLabel(tokens[t] ?? String(t)).slice(0, 8)}
         </text>
       ))}
     </svg>
@@ -64,7 +70,7 @@ function ShareTable({ entry, tokens }: { entry: PromptMapEntry; tokens: string[]
             <th scope="col">Layer</th>
             {Array.from({ length: entry.map.tokens }, (_, t) => (
               <th scope="col" key={t}>
-                {tokens[t] ?? t}
+                {tokens[t] === undefined ? t : tokenLabel(tokens[t])}
               </th>
             ))}
           </tr>
@@ -89,7 +95,7 @@ export function PromptAttentionMap({ entries, tokens, initialView = 'heatmap' }:
   const [asTable, setAsTable] = useState(initialView === 'table');
   if (entries.length === 0) return null;
   return (
-    <section aria-label="Where tokens draw from the prompts" data-testid="prompt-attention-map">
+    <section className="panel" aria-label="Where tokens draw from the prompts" data-testid="prompt-attention-map">
       <h3>Where tokens draw from the prompts</h3>
       <p>Rows are layers, columns the example’s tokens; darker cells take more from the prompts.</p>
       <label>

@@ -2,6 +2,7 @@ import { useModelShape, useTaskShape } from '../model-info';
 import { runBlockers } from '../run-blockers';
 import { modelRunBlocker } from '../model-loading/model-readiness';
 import { useModelLoadStore } from '../model-loading/model-load-store';
+import { useModelPreviewProblem } from '../model-loading/model-preview';
 import { isActive } from '../run-state';
 import { useAppStore } from '../store';
 import { pauseRun, resetRun, resumeRun, startRun, stopRun } from '../training-client';
@@ -16,7 +17,8 @@ export function RunControls() {
   const hasResults = useAppStore((s) => s.runs.length > 0 || s.continual.runs.length > 0 || s.status === 'error');
   const model = useModelShape(spec.model);
   const task = useTaskShape(spec.model, spec.task, spec.seqLen);
-  const modelBlocker = useModelLoadStore((s) => modelRunBlocker(spec.model, s.ready, (s.cached ?? []).map((c) => c.model)));
+  const previewProblem = useModelPreviewProblem(spec.model);
+  const modelBlocker = useModelLoadStore((s) => modelRunBlocker(spec.model, s.ready, (s.cached ?? []).map((c) => c.model), previewProblem));
   const blockers = [...(modelBlocker ? [modelBlocker] : []), ...runBlockers(spec, model.state === 'ready' ? model.value.shape : null, task.state === 'ready' ? task.value : null)];
   const active = isActive(status);
   const savedStep = usePersistenceStore((s) => s.savedStep);
