@@ -11,8 +11,11 @@ import { UsageError } from './args';
 import { installNodeWebgpu } from './node-webgpu';
 import { readWgslSources } from './wgsl-node';
 
-/** Repository root (this file is src/cli/node-env.ts). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Repository root (this file is src/cli/node-env.ts), or PEFT_PLAYGROUND_ROOT: the bench:gpu
+ * bundle is one bundled file beside the folders it needs (shaders/, public/).
+ */
+export const REPO_ROOT = process.env.PEFT_PLAYGROUND_ROOT ? path.resolve(process.env.PEFT_PLAYGROUND_ROOT) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = path.join(REPO_ROOT, 'public');
 
 
@@ -35,14 +38,14 @@ export function nodeBackendOption(value: string | true | undefined): NodeBackend
  * fails with one line saying why.
  */
 export async function initNodeBackend(backend: NodeBackend = 'wasm'): Promise<BackendInfo> {
-  const require = createRequire(import.meta.url);
-  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  const wasmPaths = `${path.join(dir, 'dist')}/`;
-  if (backend === 'cpu') return initBackend({ order: ['cpu'], wasmPaths });
-  if (backend === 'wasm') return initBackend({ order: NODE_BACKEND_ORDER, wasmPaths });
+  if (backend === 'cpu') return initBackend({ order: ['cpu'] });
+  if (backend === 'wasm') {
+    const dir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    return initBackend({ order: NODE_BACKEND_ORDER, wasmPaths: `${path.join(dir, 'dist')}/` });
+  }
   const { driver } = await installNodeWebgpu();
   try {
-    const info = await initBackend({ order: ['webgpu'], wasmPaths, wgsl: readWgslSources(SHADERS_DIR) });
+    const info = await initBackend({ order: ['webgpu'], wgsl: readWgslSources(SHADERS_DIR) });
     return { ...info, adapter: driver === 'swiftshader' ? `${info.adapter} (software Vulkan on the CPU)` : info.adapter };
   } catch (error) {
     throw new Error(`--backend webgpu: ${error instanceof Error ? error.message : String(error)}`);

@@ -65,6 +65,8 @@ export interface EngineRow {
   tokensPerSec: number | null;
   /** tf.profile around one whole training step: kernels.length, and the most frequent names. */
   kernelCalls: number | null;
+  /** GPU dispatches per step (webgpu runs only; null elsewhere). */
+  dispatches: number | null;
   topKernels: KernelCount[];
   /** tf.profile's peakBytes − the bytes tfjs held just before the step. */
   peakStepBytes: number | null;
@@ -179,6 +181,7 @@ export const ROW_FIELDS = keys<EngineRow>()([
   'stepMsByRound',
   'tokensPerSec',
   'kernelCalls',
+  'dispatches',
   'topKernels',
   'peakStepBytes',
   'keptBytes',

@@ -404,6 +404,7 @@ function rowOf(session: ScorecardSession, base: Pick<BaseCheckpoint, 'model' | '
     stepMsByRound: roundMedians,
     tokensPerSec: stepMs && tokens !== null ? (tokens * 1000) / stepMs.median : null,
     kernelCalls: probe?.kernelCalls ?? null,
+    dispatches: probe?.dispatches ?? null,
     topKernels: probe?.topKernels ?? [],
     peakStepBytes: probe?.peakStepBytes ?? null,
     keptBytes: probe?.keptBytes ?? null,

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { kernelCalls } from './kernel-count';
+import { countDispatches } from './dispatch-count';
 import type { Batch } from '../data/types';
 import type { MethodRun } from '../experiment/method-run';
 
@@ -45,6 +46,8 @@ export interface InstrumentedStep {
   kernelCalls: number;
   /** Most frequent kernel names, most first. */
   topKernels: KernelCount[];
+  /** GPU compute dispatches of the step (webgpu only; see dispatch-count.ts), else null. */
+  dispatches: number | null;
   /** tfjs bytes held just before the step (weights, optimizer state, caches, other runs). */
   bytesBefore: number;
   /** tf.profile's peakBytes (the largest post-kernel snapshot) minus `bytesBefore`. */
@@ -85,12 +88,21 @@ export async function instrumentedStep(run: MethodRun, batch: Batch, topN = 8): 
   const bytesBefore = tf.memory().numBytes;
   if (hasProbe) trainer.forwardProbe = () => (forwardEndBytes = tf.memory().numBytes);
   let profile: Awaited<ReturnType<typeof tf.profile>>;
-  try {
-    profile = await tf.profile(async () => {
+  let dispatches: number | null = null;
+  const profiled = () =>
+    tf.profile(async () => {
       const metrics = await run.step(batch, true);
       if (!metrics || !Number.isFinite(metrics.loss)) throw new Error(`${run.runId}: profiled step gave loss ${metrics?.loss}`);
       return [];
     });
+  try {
+    if (tf.getBackend() === 'webgpu') {
+      const counted = await countDispatches(profiled);
+      profile = counted.result;
+      dispatches = counted.dispatches;
+    } else {
+      profile = await profiled();
+    }
   } finally {
     if (hasProbe) trainer.forwardProbe = null;
   }
@@ -105,6 +117,7 @@ export async function instrumentedStep(run: MethodRun, batch: Batch, topN = 8): 
   return {
     kernelCalls: kernels.length,
     topKernels,
+    dispatches,
     bytesBefore,
     peakStepBytes: Math.max(0, profile.peakBytes - bytesBefore),
     keptBytes: forwardEndBytes === null ? null : Math.max(0, forwardEndBytes - bytesBefore - LOSS_BYTES),

@@ -109,6 +109,11 @@ export function registerBlockKernels(backendName: string, kernels: Partial<Block
   merged.delete(backendName);
 }
 
+/** A backend's own kernels as registered (a copy), so a benchmark can set them aside and restore them. */
+export function registeredBlockKernels(backendName: string): Partial<BlockKernels> {
+  return { ...overrides.get(backendName) };
+}
+
 /** Forget a backend's overrides (tests compare a backend's kernels with the twin this way). */
 export function unregisterBlockKernels(backendName: string): void {
   overrides.delete(backendName);
