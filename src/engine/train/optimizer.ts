@@ -36,6 +36,8 @@ interface Slot {
 
 export class GroupedAdam {
   private readonly slots: Slot[] = [];
+  /** Slots by learning rate, in slot order: one fused update each, grouped once, not per step. */
+  private readonly byLr = new Map<number, Slot[]>();
   private stepCount = 0;
 
   constructor(groups: OptimizerGroup[], private readonly settings: OptimizerSettings) {
@@ -53,6 +55,7 @@ export class GroupedAdam {
         });
       }
     }
+    for (const slot of this.slots) this.byLr.set(slot.lr, [...(this.byLr.get(slot.lr) ?? []), slot]);
   }
 
   get variables(): tf.Variable[] {
@@ -80,9 +83,10 @@ export class GroupedAdam {
       const norm = tf.sqrt(kernels.sumOfSquares(present.map((s) => grads[s.variable.name]))) as tf.Scalar;
       // min(1, clip/(norm+1e-6)) as torch.nn.utils.clip_grad_norm_.
       const clipFactor = (clipNorm === null ? tf.scalar(1) : tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)))) as tf.Scalar;
-      const byLr = new Map<number, Slot[]>();
-      for (const slot of present) byLr.set(slot.lr, [...(byLr.get(slot.lr) ?? []), slot]);
-      for (const [lr, slots] of byLr) {
+      for (const [lr, group] of this.byLr) {
+        // A variable the loss did not reach this step (no gradient) is left as it is.
+        const slots = present.length === this.slots.length ? group : group.filter((s) => grads[s.variable.name]);
+        if (slots.length === 0) continue;
         const updated = kernels.adamUpdate(
           { params: slots.map((s) => s.variable), grads: slots.map((s) => grads[s.variable.name]), m: slots.map((s) => s.m), v: slots.map((s) => s.v) },
           clipFactor,
