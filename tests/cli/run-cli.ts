@@ -11,9 +11,9 @@ export interface CliResult {
 }
 
 /** Runs the real CLI (`tsx src/cli/main.ts …`) in a child process, as a user would. */
-export function runCli(args: string[]): CliResult {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): CliResult {
   const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-  const result = spawnSync(tsx, [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(tsx, [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
   const lines = result.stdout
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
