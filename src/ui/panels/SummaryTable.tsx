@@ -7,6 +7,7 @@ import { builtInFamily } from '../model-switch';
 import { useAppStore, type RunSeries } from '../store';
 import { adapterDownloadBytes } from '../adapter-import';
 import type { ExperimentSpec } from '../../engine/experiment/spec';
+import { useCardLabels } from '../components/use-card-labels';
 
 /** Mean tokens/s over the logged steps after the first (which includes kernel compilation). */
 function liveTokensPerSec(run: RunSeries): number | null {
@@ -39,6 +40,8 @@ export function SummaryTable() {
   const ownRuns = useAppStore((s) => s.runs);
   const importedRuns = useAppStore((s) => s.importedRuns);
   const runs = [...ownRuns, ...importedRuns];
+  // Narrow screens show one card per run, each value labelled with its column.
+  const tableRef = useCardLabels();
   const runSpec = useAppStore((s) => s.runSpec);
   const setSpec = useAppStore((s) => s.setSpec);
   const metric = runSpec && isTaskId(runSpec.task) ? taskById(runSpec.task).metric : 'accuracy';
@@ -56,7 +59,7 @@ export function SummaryTable() {
         <p className="hint">Press Run to train the selected methods; their numbers appear here as they come in.</p>
       ) : (
         <div className="table-scroll">
-          <table className="summary" data-testid="summary-table">
+          <table className="summary" data-testid="summary-table" ref={tableRef}>
             <thead>
               <tr>
                 <th scope="col">Method</th>
