@@ -41,11 +41,11 @@ async function main(): Promise<void> {
     await page.mouse.move(0, 0);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await mkdir(path.dirname(OUT), { recursive: true });
-    // Down to the end of the results column (run controls, charts, summary table): the part
-    // worth showing; the settings column is cut where the results end.
-    const results = await page.locator('#results').boundingBox();
-    if (!results) throw new Error('no #results element to frame');
-    const height = Math.ceil(results.y + results.height + 16);
+    // The page as laid out (results column beside the settings), down to the end of the results
+    // column (run controls, charts, summary table): that column is sticky and scrolls on its
+    // own, so the window is made tall enough for all of it; the settings are cut where it ends.
+    const results = page.locator('#results');
+    const height = Math.ceil(await results.evaluate((el) => el.getBoundingClientRect().top + window.scrollY + el.scrollHeight + 16));
     await page.setViewportSize({ width: 1360, height });
     await page.screenshot({ path: OUT, clip: { x: 0, y: 0, width: 1360, height } });
     console.log(`wrote ${path.relative(ROOT, OUT)} (${Math.round((await stat(OUT)).size / 1024)} KiB)`);
