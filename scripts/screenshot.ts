@@ -1,5 +1,5 @@
 /**
- * Regenerates docs/screenshot.png (`npm run screenshot [-- --steps N] [-- --no-build]`): builds
+ * Regenerates docs/screenshot.png (`npm run screenshot [-- --steps N] [-- --no-build]`; `-- --vit`: docs/screenshot-vit.png): builds
  * the app, serves it with `vite preview`, trains a small full FT vs prompt tuning vs LoRA
  * comparison in Debian's Chromium on WebGPU, and captures the page when the run has finished.
  * On SwiftShader (WebGPU on the CPU) the default 8 steps take about five minutes.
@@ -8,7 +8,9 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT, withServedBrowser } from './browser-session';
 
-const OUT = path.join(ROOT, 'docs', 'screenshot.png');
+// --vit: docs/screenshot-vit.png, the examples panel after a tiny-vit few-shot run.
+const VIT = process.argv.includes('--vit');
+const OUT = path.join(ROOT, 'docs', VIT ? 'screenshot-vit.png' : 'screenshot.png');
 const PORT = 4174;
 const args = process.argv.slice(2);
 const stepsArg = args.indexOf('--steps');
@@ -16,11 +18,13 @@ const STEPS = stepsArg >= 0 ? Number(args[stepsArg + 1]) : 8;
 if (!Number.isInteger(STEPS) || STEPS < 1) throw new Error('--steps needs a whole number ≥ 1');
 
 // The experiment shown: e-mail language modelling, where all three methods visibly learn.
-const HASH = [
+const LM_HASH = [
   'v=1&model=tiny-gpt2&task=lm-spam&methods=full,prompt,lora',
   `steps=${STEPS}&batch=4&seq=32&seed=42&sched=constant&warmup=0`,
   `eval.every=${Math.max(1, Math.floor(STEPS / 4))}&eval.batches=2`,
 ].join('&');
+const VIT_HASH = `v=1&model=tiny-vit&task=mnist-5shot&methods=full,lora&steps=${STEPS}&batch=8&seed=3&sched=constant&warmup=0&eval.every=${STEPS}`;
+const HASH = VIT ? VIT_HASH : LM_HASH;
 
 async function main(): Promise<void> {
   await withServedBrowser({ port: PORT, build: !args.includes('--no-build') }, async ({ browser, base }) => {
@@ -44,6 +48,11 @@ async function main(): Promise<void> {
     // The page as laid out (results column beside the settings), down to the end of the results
     // column (run controls, charts, summary table): that column is sticky and scrolls on its
     // own, so the window is made tall enough for all of it; the settings are cut where it ends.
+    if (VIT) {
+      await page.getByTestId('examples-panel').screenshot({ path: OUT });
+      console.log(`wrote ${path.relative(ROOT, OUT)} (${Math.round((await stat(OUT)).size / 1024)} KiB)`);
+      return;
+    }
     const results = page.locator('#results');
     const height = Math.ceil(await results.evaluate((el) => el.getBoundingClientRect().top + window.scrollY + el.scrollHeight + 16));
     await page.setViewportSize({ width: 1360, height });
